@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Lines",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "Merging", targets: ["Merging"]),
+        .executable(name: "lines", targets: ["LinesCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "Tensors",
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ]
+        ),
+        .target(name: "Checkpoints", dependencies: ["Tensors"]),
+        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"]),
+        .executableTarget(
+            name: "LinesCLI",
+            dependencies: [
+                "Tensors", "Checkpoints", "Merging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
+        .testTarget(name: "MergingTests", dependencies: ["Merging", "Checkpoints", "Tensors"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

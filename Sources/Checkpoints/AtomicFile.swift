@@ -1,0 +1,73 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written under a temporary name in the destination folder, then fsynced and renamed
+/// into place, so that a failure never leaves a half-written output behind.
+public final class AtomicFile {
+    /// The final destination.
+    public let url: URL
+    /// The temporary file being written.
+    public let temporaryURL: URL
+    private var fd: Int32
+    private var done = false
+
+    /// Creates the temporary file next to `url`.
+    /// - Throws: ``CheckpointError/io(path:reason:)`` when the folder is not writable.
+    public init(url: URL) throws {
+        self.url = url
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        self.temporaryURL = tmp
+        fd = open(tmp.path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw CheckpointError.io(path: url.path, reason: "cannot create a temporary file in \(dir.path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { if !done { abandon() } }
+
+    /// Writes `bytes` at absolute `offset`.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset + written))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError.io(path: url.path, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+    }
+
+    /// Writes an array at absolute `offset`.
+    public func write(_ bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws in
+            if p.count > 0 { try write(p, at: offset) }
+        }
+    }
+
+    /// Fsyncs the data, renames the temporary file onto `url`, and fsyncs the folder.
+    public func commit() throws {
+        guard !done else { return }
+        if fsync(fd) != 0 { throw CheckpointError.io(path: url.path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        close(fd)
+        done = true
+        if rename(temporaryURL.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryURL.path)
+            throw CheckpointError.io(path: url.path, reason: "rename failed: \(reason)")
+        }
+        let dfd = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Closes and deletes the temporary file; the destination is untouched.
+    public func abandon() {
+        guard !done else { return }
+        done = true
+        close(fd)
+        unlink(temporaryURL.path)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Tensors
+
+/// A `.safetensors` file opened for lazy, memory-mapped reading.
+///
+/// Opening parses and validates the header with every rule of the reference implementation
+/// (`safetensors::tensor::Metadata::validate`); tensor bytes are touched only when read.
+public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
+    public let url: URL
+    public var format: CheckpointFormat { .safetensors }
+    public let tensors: [TensorInfo]
+    public let metadata: [String: String]
+    /// The mapped file.
+    public let file: MappedFile
+    /// Absolute byte range of each tensor's data.
+    public let ranges: [String: Range<Int>]
+    /// Length of the JSON header in bytes.
+    public let headerLength: Int
+    private let index: [String: Int]
+
+    /// Opens and validates `url`.
+    /// - Throws: ``CheckpointError`` naming the rule that failed, the tensor and the offset.
+    public init(url: URL) throws {
+        self.url = url
+        file = try MappedFile(url: url)
+        let path = url.path
+        let size = file.count
+        guard size >= 8 else { throw CheckpointError.headerTooSmall(path: path, size: size) }
+        let n = file.allBytes.loadUnaligned(as: UInt64.self).littleEndian
+        guard n <= 100_000_000 else { throw CheckpointError.headerTooLarge(path: path, length: n) }
+        guard Int(n) <= size - 8 else { throw CheckpointError.invalidHeaderLength(path: path, length: n, fileSize: size) }
+        headerLength = Int(n)
+        let headerBytes = file.bytes(8..<(8 + headerLength))
+        guard let text = String(validating: headerBytes, as: UTF8.self) else {
+            throw CheckpointError.invalidHeader(path: path, reason: "the \(n)-byte header is not valid UTF-8 (InvalidHeader)")
+        }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: []) } catch {
+            throw CheckpointError.invalidHeader(path: path, reason: "the header is not valid JSON (InvalidHeaderDeserialization): \(error.localizedDescription)")
+        }
+        guard let dict = object as? [String: Any] else {
+            throw CheckpointError.invalidHeader(path: path, reason: "the header is not a JSON object (InvalidHeaderDeserialization)")
+        }
+        var meta: [String: String] = [:]
+        var entries: [(info: TensorInfo, begin: Int, end: Int)] = []
+        for (name, value) in dict {
+            if name == "__metadata__" {
+                guard let m = value as? [String: Any] else {
+                    throw CheckpointError.invalidHeader(path: path, reason: "__metadata__ must map strings to strings (InvalidHeaderDeserialization)")
+                }
+                for (k, v) in m {
+                    guard let s = v as? String else {
+                        throw CheckpointError.invalidHeader(path: path, reason: "__metadata__['\(k)'] is not a string (InvalidHeaderDeserialization)")
+                    }
+                    meta[k] = s
+                }
+                continue
+            }
+            entries.append(try SafetensorsFile.parseEntry(name: name, value: value, path: path))
+        }
+        entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var expected = 0
+        var ranges: [String: Range<Int>] = [:]
+        for e in entries {
+            guard e.begin == expected, e.end >= e.begin else {
+                throw CheckpointError.invalidOffset(path: path, tensor: e.info.name, offset: e.begin, expected: expected)
+            }
+            guard e.info.dtype.bitWidth % 8 == 0 || e.info.count * e.info.dtype.bitWidth % 8 == 0 else {
+                throw CheckpointError.misalignedSlice(path: path, tensor: e.info.name, dtype: e.info.dtype.rawValue)
+            }
+            var bits = e.info.dtype.bitWidth
+            for d in e.info.shape {
+                let (m, o) = bits.multipliedReportingOverflow(by: d)
+                if o { throw CheckpointError.validationOverflow(path: path, tensor: e.info.name, shape: e.info.shape) }
+                bits = m
+            }
+            guard bits % 8 == 0 else { throw CheckpointError.misalignedSlice(path: path, tensor: e.info.name, dtype: e.info.dtype.rawValue) }
+            guard e.end - e.begin == bits / 8 else {
+                throw CheckpointError.tensorInvalidInfo(path: path, tensor: e.info.name, expectedBytes: bits / 8, foundBytes: e.end - e.begin)
+            }
+            ranges[e.info.name] = (8 + headerLength + e.begin)..<(8 + headerLength + e.end)
+            expected = e.end
+        }
+        let dataSize = size - 8 - headerLength
+        guard expected == dataSize else { throw CheckpointError.metadataIncompleteBuffer(path: path, expected: expected, found: dataSize) }
+        self.tensors = entries.map(\.info)
+        self.metadata = meta
+        self.ranges = ranges
+        var idx: [String: Int] = [:]
+        for (i, e) in entries.enumerated() { idx[e.info.name] = i }
+        index = idx
+    }
+
+    static func parseEntry(name: String, value: Any, path: String) throws -> (info: TensorInfo, begin: Int, end: Int) {
+        func bad(_ why: String) -> CheckpointError {
+            .invalidHeader(path: path, reason: "tensor '\(name)': \(why) (InvalidHeaderDeserialization)")
+        }
+        guard let obj = value as? [String: Any] else { throw bad("entry is not an object") }
+        guard let dtypeName = obj["dtype"] as? String else { throw bad("missing string 'dtype'") }
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
+        }
+        guard let shapeAny = obj["shape"] as? [Any] else { throw bad("missing array 'shape'") }
+        var shape: [Int] = []
+        for d in shapeAny {
+            guard let v = d as? Int, v >= 0 else { throw bad("shape \(shapeAny) must hold non-negative integers") }
+            shape.append(v)
+        }
+        guard let offs = obj["data_offsets"] as? [Any], offs.count == 2,
+              let b = offs[0] as? Int, let e = offs[1] as? Int,
+              b >= 0, e >= 0 else { throw bad("'data_offsets' must be two non-negative integers") }
+        return (TensorInfo(name: name, dtype: dtype, shape: shape), b, e)
+    }
+
+    /// The raw little-endian bytes of `name`, pointing into the map (no copy).
+    /// - Throws: ``CheckpointError/tensorNotFound(path:tensor:)``.
+    public func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
+        guard let r = ranges[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        return file.bytes(r)
+    }
+
+    public func read(_ name: String) throws -> StoredTensor {
+        guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        let info = tensors[i]
+        guard info.dtype.byteSize != nil else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
+        return StoredTensor(dtype: info.dtype, shape: info.shape, data: [UInt8](try rawBytes(name)))
+    }
+
+    public func readFloat(_ name: String) throws -> Tensor {
+        guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        let info = tensors[i]
+        guard info.dtype.isConvertible else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
+        let raw = try rawBytes(name)
+        var out = [Float](repeating: 0, count: info.count)
+        out.withUnsafeMutableBufferPointer { d in
+            if let base = d.baseAddress { DTypeConversion.decode(raw, dtype: info.dtype, count: info.count, into: base) }
+        }
+        return Tensor(shape: info.shape, scalars: out)
+    }
+}

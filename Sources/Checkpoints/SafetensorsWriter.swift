@@ -1,0 +1,165 @@
+import Foundation
+import Tensors
+
+/// Writes a `.safetensors` file byte-identical to `safetensors.torch.save_file`.
+///
+/// The layout is fixed up front from the tensor descriptions, in the canonical writer's order
+/// (dtype descending in the safetensors enum order, then name ascending), with a compact JSON
+/// header padded with spaces to a multiple of 8. Tensor data can then be streamed in any order;
+/// the file lives under a temporary name until ``finish()`` fsyncs and renames it.
+///
+/// ```swift
+/// var w = try SafetensorsWriter(url: out, tensors: infos, metadata: ["format": "pt"])
+/// for info in infos { try w.write(info.name, try reader.read(info.name)) }
+/// try w.finish()
+/// ```
+public struct SafetensorsWriter {
+    /// The destination.
+    public let url: URL
+    /// Tensors in data order.
+    public let layout: [TensorInfo]
+    /// Absolute byte range of each tensor's data in the file.
+    public let ranges: [String: Range<Int>]
+    private let file: AtomicFile
+    private var written: Set<String> = []
+
+    /// Lays out the file and writes its header to a temporary file next to `url`.
+    /// - Throws: ``CheckpointError`` for duplicate names, sub-byte dtypes, or an unwritable folder.
+    public init(url: URL, tensors: [TensorInfo], metadata: [String: String]? = ["format": "pt"]) throws {
+        self.url = url
+        let (order, header) = try SafetensorsWriter.header(url: url, tensors: tensors, metadata: metadata)
+        layout = order
+        var ranges: [String: Range<Int>] = [:]
+        var offset = 8 + header.count
+        for t in order {
+            ranges[t.name] = offset..<(offset + t.byteCount)
+            offset += t.byteCount
+        }
+        self.ranges = ranges
+        file = try AtomicFile(url: url)
+        var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { [UInt8]($0) }
+        prefix += header
+        try file.write(prefix, at: 0)
+    }
+
+    /// Builds the canonical order and padded header bytes.
+    static func header(url: URL, tensors: [TensorInfo], metadata: [String: String]?) throws -> ([TensorInfo], [UInt8]) {
+        var seen = Set<String>()
+        for t in tensors {
+            if !seen.insert(t.name).inserted { throw CheckpointError.duplicateTensor(path: url.path, tensor: t.name) }
+            guard t.dtype.byteSize != nil else { throw CheckpointError.misalignedSlice(path: url.path, tensor: t.name, dtype: t.dtype.rawValue) }
+            guard StoredTensor.byteCount(dtype: t.dtype, shape: t.shape) != nil else {
+                throw CheckpointError.validationOverflow(path: url.path, tensor: t.name, shape: t.shape)
+            }
+        }
+        let order = tensors.sorted { a, b in
+            a.dtype != b.dtype ? a.dtype > b.dtype : pythonLess(a.name, b.name)
+        }
+        var json = "{"
+        var first = true
+        if let metadata {
+            let items = metadata.keys.sorted(by: pythonLess).map { "\(JSONText.quote($0)):\(JSONText.quote(metadata[$0]!))" }
+            json += "\"__metadata__\":{\(items.joined(separator: ","))}"
+            first = false
+        }
+        var offset = 0
+        for t in order {
+            if !first { json += "," }
+            first = false
+            let end = offset + t.byteCount
+            json += "\(JSONText.quote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            offset = end
+        }
+        json += "}"
+        var bytes = Array(json.utf8)
+        let padded = (bytes.count + 7) / 8 * 8
+        bytes += [UInt8](repeating: 0x20, count: padded - bytes.count)
+        return (order, bytes)
+    }
+
+    /// Writes one tensor's raw little-endian bytes.
+    /// - Throws: ``CheckpointError`` for an unknown name or a wrong byte count.
+    public mutating func write(_ name: String, bytes: UnsafeRawBufferPointer) throws {
+        guard let r = ranges[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard bytes.count == r.count else {
+            throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: r.count, foundBytes: bytes.count)
+        }
+        if bytes.count > 0 { try file.write(bytes, at: r.lowerBound) }
+        written.insert(name)
+    }
+
+    /// Writes one tensor; its dtype and shape must match the layout.
+    public mutating func write(_ name: String, _ tensor: StoredTensor) throws {
+        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard info.dtype == tensor.dtype, info.shape == tensor.shape else {
+            throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: info.byteCount, foundBytes: tensor.data.count)
+        }
+        try tensor.data.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws in try write(name, bytes: p) }
+    }
+
+    /// Encodes a `Float` buffer as the tensor's declared dtype and writes it.
+    public mutating func write(_ name: String, floats: UnsafeBufferPointer<Float>) throws {
+        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard floats.count == info.count, info.dtype.isConvertible else {
+            throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: info.byteCount, foundBytes: floats.count * (info.dtype.byteSize ?? 0))
+        }
+        if info.dtype == .f32 {
+            try write(name, bytes: UnsafeRawBufferPointer(floats))
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: info.byteCount)
+        bytes.withUnsafeMutableBytes { dst in
+            if let s = floats.baseAddress { DTypeConversion.encode(s, count: floats.count, as: info.dtype, into: dst) }
+        }
+        try bytes.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws in try write(name, bytes: p) }
+    }
+
+    /// Checks every tensor was written, then fsyncs and renames the file into place.
+    public func finish() throws {
+        if let missing = layout.first(where: { !written.contains($0.name) }) {
+            file.abandon()
+            throw CheckpointError.io(path: url.path, reason: "tensor '\(missing.name)' was never written; nothing was saved")
+        }
+        try file.commit()
+    }
+
+    /// Deletes the temporary file; nothing is left at the destination.
+    public func abandon() { file.abandon() }
+
+    /// Writes a whole set of tensors in one call.
+    public static func save(_ tensors: [(String, StoredTensor)], metadata: [String: String]? = ["format": "pt"], to url: URL) throws {
+        var w = try SafetensorsWriter(url: url, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) }, metadata: metadata)
+        do {
+            for (n, t) in tensors { try w.write(n, t) }
+            try w.finish()
+        } catch {
+            w.abandon()
+            throw error
+        }
+    }
+}
+
+/// JSON string quoting as serde_json writes it (compact, non-ASCII kept as UTF-8).
+enum JSONText {
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if u.value < 0x20 {
+                    out += String(format: "\\u%04x", u.value)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Lines: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lines",
+        abstract: "Post-training layer scaling (LiNeS) and model merging for fine-tuned networks.",
+        subcommands: []
+    )
+}
