@@ -53,6 +53,10 @@ public protocol CheckpointReader: AnyObject, Sendable {
     func read(_ name: String) throws -> StoredTensor
     /// Reads one tensor converted to `Float`.
     func readFloat(_ name: String) throws -> Tensor
+    /// Hints that `name` will not be read again soon, so its mapped pages can leave this
+    /// process's resident set (they stay in the page cache). Streaming merges call it after
+    /// each tensor to keep peak memory at a few tensors.
+    func evict(_ name: String)
 }
 
 extension CheckpointReader {
@@ -71,6 +75,8 @@ extension CheckpointReader {
             throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: stored.dtype.rawValue)
         }
     }
+
+    public func evict(_ name: String) {}
 
     /// Total parameters (elements).
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.count } }

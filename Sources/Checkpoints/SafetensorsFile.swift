@@ -119,6 +119,10 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
         return file.bytes(r)
     }
 
+    public func evict(_ name: String) {
+        if let r = ranges[name] { file.release(r) }
+    }
+
     public func read(_ name: String) throws -> StoredTensor {
         guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
         let info = tensors[i]

@@ -13,7 +13,7 @@ import Tensors
 /// for info in infos { try w.write(info.name, try reader.read(info.name)) }
 /// try w.finish()
 /// ```
-public struct SafetensorsWriter {
+public struct SafetensorsWriter: TensorWriter {
     /// The destination.
     public let url: URL
     /// Tensors in data order.
