@@ -26,6 +26,7 @@ public enum Checkpoint {
             throw CheckpointError.unrecognizedFormat(path: url.path, hint: "a folder with no *.index.json, model.safetensors or pytorch_model.bin")
         }
         if url.lastPathComponent.hasSuffix(".index.json") { return try ShardedCheckpoint(url: url) }
+        if url.pathExtension == "safetensors" { return try SafetensorsFile(url: url) }
         let file = try MappedFile(url: url)
         let head = file.copy(0..<min(file.count, 16)) ?? []
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {

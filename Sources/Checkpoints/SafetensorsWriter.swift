@@ -141,7 +141,8 @@ public struct SafetensorsWriter: TensorWriter {
 
 /// JSON string quoting as serde_json writes it (compact, non-ASCII kept as UTF-8).
 enum JSONText {
-    static func quote(_ s: String) -> String {
+    /// Quotes `s`; `asciiOnly` escapes non-ASCII as `\\uXXXX` (UTF-16), as Python's `json` does.
+    static func quote(_ s: String, asciiOnly: Bool = false) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -155,6 +156,8 @@ enum JSONText {
             default:
                 if u.value < 0x20 {
                     out += String(format: "\\u%04x", u.value)
+                } else if asciiOnly && u.value > 0x7E {
+                    for unit in String(u).utf16 { out += String(format: "\\u%04x", unit) }
                 } else {
                     out.unicodeScalars.append(u)
                 }

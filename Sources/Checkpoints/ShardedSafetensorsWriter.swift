@@ -19,6 +19,7 @@ public struct ShardedSafetensorsWriter: TensorWriter {
     public let totalSize: Int
     private var shards: [String: SafetensorsWriter]
     private let shardNames: [String]
+    private let order: [String]
 
     /// Plans the shards and opens a writer for each.
     public init(folder: URL, tensors: [TensorInfo], metadata: [String: String]?, maxShardSize: Int) throws {
@@ -58,6 +59,7 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         totalSize = tensors.reduce(0) { $0 + $1.byteCount }
         shards = writers
         shardNames = names
+        order = tensors.map(\.name)
     }
 
     static func pad5(_ i: Int) -> String {
@@ -75,12 +77,12 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         try shards[shard]!.write(name, floats: floats)
     }
 
-    /// The index JSON exactly as `json.dumps(index, indent=2, sort_keys=True)` writes it.
+    /// The index JSON exactly as `huggingface_hub.save_torch_state_dict` writes it
+    /// (`json.dump(index, f, indent=2)`: tensors in writing order, ASCII-escaped, no final newline).
     public var indexJSON: String {
         var s = "{\n  \"metadata\": {\n    \"total_size\": \(totalSize)\n  },\n  \"weight_map\": {\n"
-        let keys = weightMap.keys.sorted(by: pythonLess)
-        s += keys.map { "    \(JSONText.quote($0)): \(JSONText.quote(weightMap[$0]!))" }.joined(separator: ",\n")
-        s += "\n  }\n}\n"
+        s += order.map { "    \(JSONText.quote($0, asciiOnly: true)): \(JSONText.quote(weightMap[$0]!, asciiOnly: true))" }.joined(separator: ",\n")
+        s += "\n  }\n}"
         return s
     }
 
