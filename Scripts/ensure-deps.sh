@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the native libraries Lines links against, when they are missing (idempotent).
+# Used by Scripts/demo.sh, Scripts/test.sh and .ci/run.
+set -euo pipefail
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: the Swift toolchain (6.0 or newer) is not on PATH; install it from swift.org first." >&2
+  exit 1
+fi
+
+missing=()
+for pkg in libopenblas-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]} ..." >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
