@@ -51,7 +51,7 @@ public final class ShardedCheckpoint: CheckpointReader, @unchecked Sendable {
         }
         var weightMap: [String: String] = [:]
         for (k, v) in map {
-            guard let s = v as? String, !s.contains("/"), s != "..", !s.isEmpty else {
+            guard let s = v as? String, !s.contains("/"), s != "..", !s.isEmpty, !s.hasSuffix(".index.json") else {
                 throw CheckpointError.invalidHeader(path: index.path, reason: "weight_map['\(k)'] must be a shard file name in the same folder")
             }
             weightMap[k] = s

@@ -88,6 +88,7 @@ public struct ShardedSafetensorsWriter: TensorWriter {
 
     public func finish() throws {
         for name in shardNames { try shards[name]!.finish() }
+        removeStaleShards()
         guard shardNames.count > 1 else { return }
         let index = try AtomicFile(url: url.appendingPathComponent("model.safetensors.index.json"))
         do {
@@ -96,6 +97,18 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         } catch {
             index.abandon()
             throw error
+        }
+    }
+
+    /// Deletes shard files and an index left in the folder by an earlier, differently split
+    /// write (as `huggingface_hub` does), so the folder holds exactly one checkpoint.
+    private func removeStaleShards() {
+        let fm = FileManager.default
+        let current = Set(shardNames)
+        for f in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where !current.contains(f) {
+            let stale = f == "model.safetensors" || f == "model.safetensors.index.json"
+                || (f.hasPrefix("model-") && f.hasSuffix(".safetensors") && f.contains("-of-"))
+            if stale { try? fm.removeItem(at: url.appendingPathComponent(f)) }
         }
     }
 

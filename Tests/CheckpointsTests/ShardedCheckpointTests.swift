@@ -69,6 +69,8 @@ struct ShardedCheckpointTests {
         do { _ = try Checkpoint.open(dir); Issue.record("accepted") } catch {
             #expect("\(error)".contains("must be a shard file name in the same folder"))
         }
+        try Data(#"{"metadata": {}, "weight_map": {"x": "model.safetensors.index.json"}}"#.utf8).write(to: index)
+        #expect(throws: CheckpointError.self) { _ = try Checkpoint.open(dir) }  // no recursion into itself
         try Data(#"{"metadata": {}, "weight_map": {"model.norm.weight": "model-00001-of-00005.safetensors"}}"#.utf8).write(to: index)
         do { _ = try Checkpoint.open(dir); Issue.record("accepted") } catch {
             #expect("\(error)".contains("weight_map puts 'model.norm.weight' in 'model-00001-of-00005.safetensors'"))
@@ -92,6 +94,11 @@ struct ShardedCheckpointTests {
             #expect(zip(a, b).allSatisfy { abs($0 - $1) <= abs($0) * 0x1p-10 + 1e-6 }, "\(t.name)")
         }
         #expect(throws: CheckpointError.self) { try CheckpointConverter.convert(reader, to: dir.appendingPathComponent("x.safetensors"), dtype: .i64) }
+        // Re-splitting into the same folder leaves exactly one checkpoint there.
+        try CheckpointConverter.convert(one, to: sharded, dtype: .f16, maxShardSize: 100_000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sharded.path) == ["model.safetensors"])
+        try CheckpointConverter.convert(one, to: sharded, maxShardSize: 1_000)
+        #expect(try Checkpoint.open(sharded).tensors.count == 7)
     }
 }
 
