@@ -1,0 +1,82 @@
+import Checkpoints
+import Foundation
+import Tensors
+import Testing
+@testable import CLIP
+
+/// Features and logits against open_clip 3.3 `encode_image` (eval, float32) on random tiny ViTs.
+@Suite("ViT image encoder parity with open_clip")
+struct VisionTransformerParityTests {
+    static let models: [(String, Activation)] = [("vit_quickgelu", .quickGELU), ("vit_gelu", .gelu)]
+
+    func check(encoder: VisionTransformer, stem: String, batchSize: Int) throws {
+        let pixels = try readTensor(clipFixture("pixels.safetensors"), "pixels")
+        let expectedFeatures = try readTensor(clipFixture("\(stem)_expected.safetensors"), "features")
+        let expectedLogits = try readTensor(clipFixture("\(stem)_expected.safetensors"), "logits")
+        let features = try encoder.encode(pixels, batchSize: batchSize)
+        #expect(features.shape == expectedFeatures.shape)
+        let err = relativeMaxError(features, expectedFeatures)
+        print("\(stem): max abs feature error \(err) of the feature norm")
+        #expect(err <= 1e-4, "max abs error \(err) of the feature norm")
+        let head = try ClassificationHead(checkpoint: clipFixture("\(stem)_head.safetensors"))
+        try head.validate(for: encoder)
+        let logits = try head.logits(features)
+        #expect(relativeMaxError(logits, expectedLogits) <= 1e-4)
+        #expect(argmaxRows(logits) == argmaxRows(expectedLogits))
+    }
+
+    @Test("features within 1e-4 of the norm and identical top-1, reference layout (model.visual.)",
+          arguments: [("vit_quickgelu", Activation.quickGELU, 4), ("vit_gelu", Activation.gelu, 32)])
+    func referenceLayout(stem: String, activation: Activation, batchSize: Int) throws {
+        let encoder = try VisionTransformer(checkpoint: clipFixture("\(stem).safetensors"), activation: activation)
+        #expect(encoder.layout.prefix == "model.visual.")
+        try check(encoder: encoder, stem: stem, batchSize: batchSize)
+    }
+
+    @Test("the same without the model. prefix (visual.) and as a bare VisionTransformer state dict",
+          arguments: ["visual.", ""])
+    func otherPrefixes(prefix: String) throws {
+        let dir = try clipTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("encoder.safetensors")
+        try rewrite(clipFixture("vit_quickgelu.safetensors"), to: url) { name in
+            guard name.hasPrefix("model.") else { return nil }
+            let stripped = String(name.dropFirst("model.".count))
+            if prefix == "visual." { return stripped }
+            return stripped.hasPrefix("visual.") ? String(stripped.dropFirst("visual.".count)) : nil
+        }
+        let encoder = try VisionTransformer(checkpoint: url)
+        #expect(encoder.layout.prefix == prefix)
+        try check(encoder: encoder, stem: "vit_quickgelu", batchSize: 5)
+    }
+
+    @Test("the wrong activation is measurably different (QuickGELU vs GELU matters)")
+    func activationMatters() throws {
+        let encoder = try VisionTransformer(checkpoint: clipFixture("vit_quickgelu.safetensors"), activation: .gelu)
+        let pixels = try readTensor(clipFixture("pixels.safetensors"), "pixels")
+        let expected = try readTensor(clipFixture("vit_quickgelu_expected.safetensors"), "features")
+        #expect(relativeMaxError(try encoder.encode(pixels), expected) > 1e-3)
+    }
+
+    @Test("opt-in: random-init ViT-B-32 and ViT-B-16 from `clip_fixtures.py --full`",
+          arguments: ["ViT-B-32-quickgelu", "ViT-B-16-quickgelu"])
+    func fullSize(stem: String) throws {
+        let model = clipFullFixtures.appendingPathComponent("\(stem).safetensors")
+        guard FileManager.default.fileExists(atPath: model.path),
+              ProcessInfo.processInfo.environment["LINES_CLIP_FULL_TESTS"] == "1" else {
+            print("skipping \(stem) parity: set LINES_CLIP_FULL_TESTS=1 after `python3 Scripts/fixtures/clip_fixtures.py --full` (writes \(clipFullFixtures.path))")
+            return
+        }
+        let encoder = try VisionTransformer(checkpoint: model)
+        #expect(encoder.config.presetName == String(stem.prefix(8)))
+        let all = try readTensor(clipFullFixtures.appendingPathComponent("\(stem)_pixels.safetensors"), "pixels")
+        let per = all.count / all.shape[0]
+        let pixels = Tensor(shape: [4] + all.shape.dropFirst(), scalars: Array(all.scalars[0..<(4 * per)]))
+        let expected = try readTensor(clipFullFixtures.appendingPathComponent("\(stem)_expected.safetensors"), "features")
+        let features = try encoder.encode(pixels)
+        #expect(relativeMaxError(features, expected) <= 1e-4)
+        let head = try ClassificationHead(checkpoint: clipFullFixtures.appendingPathComponent("\(stem)_head.safetensors"))
+        let logits = try readTensor(clipFullFixtures.appendingPathComponent("\(stem)_expected.safetensors"), "logits")
+        #expect(argmaxRows(try head.logits(features)) == argmaxRows(logits))
+    }
+}
