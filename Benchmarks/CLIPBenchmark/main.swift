@@ -31,6 +31,7 @@ func sgemmRate(m: Int, n: Int, k: Int, repeats: Int = 5) -> Double {
     return 2 * Double(m * n * k) / best / 1e9
 }
 
+OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     FileHandle.standardError.write(Data("usage: CLIPBenchmark ENCODER PIXELS [iterations]\n".utf8))
@@ -76,7 +77,7 @@ do {
     let achieved = flopsPerImage * imagesPerSecond / 1e9
     print("""
     {"model": "\(c.presetName ?? "ViT")", "activation": "\(c.activation.rawValue)", "batch": \(batch), \
-    "threads": \(Parallel.threadCount), "iterations": \(iterations), "median_batch_s": \(String(format: "%.4f", median)), \
+    "threads": \(Parallel.threadCount), "openblas_core": "\(OpenBLASKernel.coreName ?? "none")", "iterations": \(iterations), "median_batch_s": \(String(format: "%.4f", median)), \
     "images_per_s": \(String(format: "%.2f", imagesPerSecond)), "gflop_per_image": \(String(format: "%.3f", flopsPerImage / 1e9)), \
     "achieved_gflops": \(String(format: "%.1f", achieved)), "sgemm_gflops_model_mix": \(String(format: "%.1f", sgemmGFLOPs)), \
     "fraction_of_sgemm": \(String(format: "%.3f", achieved / sgemmGFLOPs)), "sgemm_by_shape": {\(perShape.joined(separator: ", "))}}

@@ -9,10 +9,15 @@ enum _Kernels {
     typealias V = SIMD8<Float>
 
     /// e^x on 8 lanes.
+    ///
+    /// n = round(x · log2 e) by the 1.5·2²³ shifter (the sum's low mantissa bits hold n), then
+    /// e^x = 2ⁿ · e^r with r = x − n ln 2 in [−ln2/2, ln2/2] and a degree-6 polynomial for e^r.
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let x = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
-        let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+        let x = x.replacing(with: -87.3, where: x .< -87.3).replacing(with: 88.3, where: x .> 88.3)
+        let shifter: Float = 12582912  // 1.5 · 2²³
+        let t = x * 1.44269504088896341 + shifter
+        let n = t - shifter
         var r = x - n * 0.693359375
         r = r + n * 2.12194440e-4
         var p = V(repeating: 1.9875691500e-4)
@@ -22,7 +27,8 @@ enum _Kernels {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let tb = unsafeBitCast(t, to: SIMD8<UInt32>.self)
+        let bits = (tb &- SIMD8<UInt32>(repeating: 0x4B40_0000) &+ SIMD8<UInt32>(repeating: 127)) &<< SIMD8<UInt32>(repeating: 23)
         return p * unsafeBitCast(bits, to: V.self)
     }
 

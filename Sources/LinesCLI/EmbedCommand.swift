@@ -46,6 +46,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let input: EncoderInput = try pixels.map { .pixels(path: $0) } ?? .images(EncoderInput.expand(images))
         if case .images(let files) = input, files.isEmpty {
             throw ValidationError("--images \(images.joined(separator: " ")): no image files found")

@@ -51,6 +51,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let input: EncoderInput = try pixels.map { .pixels(path: $0) } ?? .images(EncoderInput.expand(images))
         let classifier = try ClassificationHead(checkpoint: URL(fileURLWithPath: head))
         var names: [String]? = nil

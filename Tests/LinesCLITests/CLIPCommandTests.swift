@@ -11,6 +11,11 @@ private let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 @Suite("lines embed and lines predict")
 struct CLIPCommandTests {
+    init() {
+        // The commands restart the process to pick faster OpenBLAS kernels; not inside tests.
+        setenv("LINES_KEEP_BLAS_CORE", "1", 1)
+    }
+
     @Test("embed --pixels writes open_clip's features [N, D] with the activation in the metadata")
     func embedPixels() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("lines-embed-\(UUID().uuidString).safetensors")
