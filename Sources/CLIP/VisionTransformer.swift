@@ -7,7 +7,9 @@ import Tensors
 /// Forward pass, as open_clip's `VisionTransformer.forward` in eval mode: `conv1` patch embedding
 /// (im2col + one sgemm), class token, positional embedding, `ln_pre`, `layers` residual blocks
 /// `x += out_proj(MHA(ln_1(x)))`, `x += c_proj(act(c_fc(ln_2(x))))`, then `ln_post` on the class
-/// token and `· proj`. LayerNorm eps is 1e-5. Each linear layer is one sgemm over all
+/// token and `· proj`. LayerNorm eps is 1e-5. Only the class token leaves the encoder, so the last
+/// block computes keys and values for every token but queries, `out_proj` and the MLP for the
+/// class token alone (the same values, ~6% fewer FLOPs for ViT-B-32). Each linear layer is one sgemm over all
 /// `N · tokens` rows of the batch; attention runs per (image, head) on both cores.
 ///
 /// Parity: features agree with open_clip 3.3 (float32, CPU) within 1e-4 of the feature norm.
@@ -132,8 +134,11 @@ public struct VisionTransformer: Sendable {
         _Kernels.layerNorm(rows: rows, width: w, src: x, srcStride: w, dst: x, dstStride: w,
                            gamma: lnPreWeight.pointer, beta: lnPreBias.pointer)
 
-        for block in blocks {
+        for block in blocks.dropLast() {
             residualBlock(block, images: n, workspace: ws)
+        }
+        if let last = blocks.last {
+            lastResidualBlock(last, images: n, workspace: ws)
         }
 
         // ln_post on each class token, then the projection.
@@ -192,5 +197,58 @@ public struct VisionTransformer: Sendable {
         BLAS.sgemm(transposeB: true, m: rows, n: w, k: mlp, a: hidden, lda: mlp,
                    b: b.projWeight.pointer, ldb: mlp, beta: 1, c: x, ldc: w)
         _Kernels.addRows(x, rows: rows, width: w, bias: b.projBias.pointer)
+    }
+
+    /// The last block, for the class token only: keys and values of all tokens, everything else
+    /// on the N class-token rows (row stride `tokens · width` in `x`).
+    func lastResidualBlock(_ b: ResidualAttentionBlock, images n: Int, workspace ws: VisionTransformerWorkspace) {
+        let w = config.width, t = config.tokens, rows = n * t, mlp = config.mlpWidth
+        let heads = config.heads, hd = config.headWidth
+        let x = ws.x.pointer, y = ws.y.pointer, qkv = ws.qkv.pointer, hidden = ws.hidden.pointer
+
+        _Kernels.layerNorm(rows: rows, width: w, src: x, srcStride: w, dst: y, dstStride: w,
+                           gamma: b.ln1Weight.pointer, beta: b.ln1Bias.pointer)
+        _Kernels.fillRows(qkv, rows: rows, width: 3 * w, bias: b.inProjBias.pointer)
+        // Keys and values of every token; queries of the class tokens only.
+        BLAS.sgemm(transposeB: true, m: rows, n: 2 * w, k: w, a: y, lda: w,
+                   b: b.inProjWeight.pointer + w * w, ldb: w, beta: 1, c: qkv + w, ldc: 3 * w)
+        BLAS.sgemm(transposeB: true, m: n, n: w, k: w, a: y, lda: t * w,
+                   b: b.inProjWeight.pointer, ldb: w, beta: 1, c: qkv, ldc: t * 3 * w)
+
+        let scale = 1 / Float(hd).squareRoot()
+        let jobs = n * heads, slots = ws.slots, scoresBase = ws.scores.pointer
+        _BLASThreads.singleThreaded {
+            Parallel.forEach(min(slots, jobs)) { slot in
+                let scores = scoresBase + slot * t * t
+                var job = slot
+                while job < jobs {
+                    let img = job / heads, h = job % heads
+                    let base = qkv + img * t * 3 * w + h * hd
+                    BLAS.sgemm(transposeB: true, m: 1, n: t, k: hd, alpha: scale, a: base, lda: 3 * w,
+                               b: base + w, ldb: 3 * w, c: scores, ldc: t)
+                    _Kernels.softmaxRows(scores, rows: 1, n: t)
+                    BLAS.sgemm(m: 1, n: hd, k: t, a: scores, lda: t, b: base + 2 * w, ldb: 3 * w,
+                               c: y + img * t * w + h * hd, ldc: w)
+                    job += slots
+                }
+            }
+        }
+        BLAS.sgemm(transposeB: true, m: n, n: w, k: w, a: y, lda: t * w,
+                   b: b.outProjWeight.pointer, ldb: w, beta: 1, c: x, ldc: t * w)
+        _Kernels.addRows(x, rows: n, width: w, stride: t * w, bias: b.outProjBias.pointer)
+
+        // MLP on the class tokens, compacted to [N, W] and [N, MLP].
+        _Kernels.layerNorm(rows: n, width: w, src: x, srcStride: t * w, dst: y, dstStride: w,
+                           gamma: b.ln2Weight.pointer, beta: b.ln2Bias.pointer)
+        _Kernels.fillRows(hidden, rows: n, width: mlp, bias: b.fcBias.pointer)
+        BLAS.sgemm(transposeB: true, m: n, n: mlp, k: w, a: y, lda: w,
+                   b: b.fcWeight.pointer, ldb: w, beta: 1, c: hidden, ldc: mlp)
+        switch config.activation {
+        case .quickGELU: _Kernels.quickGELU(hidden, count: n * mlp)
+        case .gelu: _Kernels.gelu(hidden, count: n * mlp)
+        }
+        BLAS.sgemm(transposeB: true, m: n, n: w, k: mlp, a: hidden, lda: mlp,
+                   b: b.projWeight.pointer, ldb: mlp, beta: 1, c: x, ldc: t * w)
+        _Kernels.addRows(x, rows: n, width: w, stride: t * w, bias: b.projBias.pointer)
     }
 }

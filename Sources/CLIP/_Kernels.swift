@@ -122,11 +122,13 @@ enum _Kernels {
         }
     }
 
-    /// Adds `bias` to each of `rows` rows of `width`.
-    static func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
+    /// Adds `bias` to each of `rows` rows of `width`, `stride` apart (default: contiguous).
+    static func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
+                        bias: UnsafePointer<Float>) {
+        let stride = stride ?? width
         Parallel.forRanges(count: rows, minChunk: max(1, 16384 / max(width, 1))) { r in
             for row in r {
-                let d = dst + row * width
+                let d = dst + row * stride
                 var i = 0
                 while i + 8 <= width { store(load(d, i) + load(bias, i), d, i); i += 8 }
                 while i < width { d[i] += bias[i]; i += 1 }
