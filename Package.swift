@@ -51,7 +51,10 @@ let package = Package(
         .testTarget(name: "LinesCLITests", dependencies: ["LinesCLI", "CLIP", "Checkpoints", "Tensors"]),
         .executableTarget(
             name: "CLIPBenchmark",
-            dependencies: ["CLIP", "Checkpoints", "Tensors"],
+            dependencies: [
+                "CLIP", "Checkpoints", "Tensors",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ],
             path: "Benchmarks/CLIPBenchmark"
         ),
     ],

@@ -28,6 +28,7 @@ with torch.inference_mode():
         if i > 0:
             times.append(time.perf_counter() - t)
 median = sorted(times)[len(times) // 2]
+best = min(times)  # other processes on the machine only ever slow a batch down
 print(json.dumps({"peer": f"open_clip {open_clip.__version__} / torch {torch.__version__} CPU", "threads": threads,
-                  "batch": pixels.shape[0], "median_batch_s": round(median, 4),
-                  "images_per_s": round(pixels.shape[0] / median, 2)}))
+                  "batch": pixels.shape[0], "best_batch_s": round(best, 4), "median_batch_s": round(median, 4),
+                  "images_per_s": round(pixels.shape[0] / best, 2)}))

@@ -32,6 +32,18 @@ enum _Kernels {
         return p * unsafeBitCast(bits, to: V.self)
     }
 
+    /// `body(i)` for `i` in `0..<count`, on ``Parallel`` threads when `parallel`.
+    @inline(__always)
+    static func split(_ count: Int, parallel: Bool, _ body: (Int) -> Void) {
+        if parallel { Parallel.forEach(count, body) } else { for i in 0..<count { body(i) } }
+    }
+
+    /// `body(range)` over `0..<count` in chunks of at least `minChunk`, in parallel when `parallel`.
+    @inline(__always)
+    static func ranges(_ count: Int, minChunk: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+        if parallel { Parallel.forRanges(count: count, minChunk: minChunk, body) } else if count > 0 { body(0..<count) }
+    }
+
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
         UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
@@ -56,15 +68,15 @@ enum _Kernels {
     }
 
     /// `x · σ(1.702 x)` in place, in parallel.
-    static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        Parallel.forRanges(count: count, minChunk: 1 << 14) { r in
+    static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
+        ranges(count, minChunk: 1 << 14, parallel: parallel) { r in
             map(x + r.lowerBound, r.count) { v in v / (1 + exp(-1.702 * v)) }
         }
     }
 
     /// `½ x (1 + erf(x / √2))` in place, in parallel.
-    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        Parallel.forRanges(count: count, minChunk: 1 << 14) { r in
+    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
+        ranges(count, minChunk: 1 << 14, parallel: parallel) { r in
             for i in r { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
         }
     }
@@ -73,8 +85,9 @@ enum _Kernels {
     /// (row stride `dstStride`): `(x - mean) / sqrt(var + eps) · gamma + beta`, biased variance.
     static func layerNorm(rows: Int, width: Int, src: UnsafePointer<Float>, srcStride: Int,
                           dst: UnsafeMutablePointer<Float>, dstStride: Int,
-                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float = 1e-5) {
-        Parallel.forRanges(count: rows, minChunk: max(1, 8192 / max(width, 1))) { r in
+                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float = 1e-5,
+                          parallel: Bool = true) {
+        ranges(rows, minChunk: max(1, 8192 / max(width, 1)), parallel: parallel) { r in
             for row in r {
                 let s = src + row * srcStride, d = dst + row * dstStride
                 var acc = V(), i = 0, sum: Float = 0
@@ -116,17 +129,18 @@ enum _Kernels {
     }
 
     /// Copies `bias` into each of `rows` rows of `width` (to be accumulated into by sgemm, β = 1).
-    static func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
-        Parallel.forRanges(count: rows, minChunk: max(1, 16384 / max(width, 1))) { r in
+    static func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
+                         parallel: Bool = true) {
+        ranges(rows, minChunk: max(1, 16384 / max(width, 1)), parallel: parallel) { r in
             for row in r { (dst + row * width).update(from: bias, count: width) }
         }
     }
 
     /// Adds `bias` to each of `rows` rows of `width`, `stride` apart (default: contiguous).
     static func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil,
-                        bias: UnsafePointer<Float>) {
+                        bias: UnsafePointer<Float>, parallel: Bool = true) {
         let stride = stride ?? width
-        Parallel.forRanges(count: rows, minChunk: max(1, 16384 / max(width, 1))) { r in
+        ranges(rows, minChunk: max(1, 16384 / max(width, 1)), parallel: parallel) { r in
             for row in r {
                 let d = dst + row * stride
                 var i = 0

@@ -33,6 +33,16 @@ struct VisionTransformerParityTests {
         try check(encoder: encoder, stem: stem, batchSize: batchSize)
     }
 
+    @Test("both ways of spreading a batch over the cores give open_clip's features",
+          arguments: VisionTransformer.Parallelism.allCases)
+    func parallelism(mode: VisionTransformer.Parallelism) throws {
+        for (stem, activation) in Self.models {
+            var encoder = try VisionTransformer(checkpoint: clipFixture("\(stem).safetensors"), activation: activation)
+            encoder.parallelism = mode
+            try check(encoder: encoder, stem: stem, batchSize: 5)
+        }
+    }
+
     @Test("the same without the model. prefix (visual.) and as a bare VisionTransformer state dict",
           arguments: ["visual.", ""])
     func otherPrefixes(prefix: String) throws {
