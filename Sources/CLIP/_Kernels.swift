@@ -74,10 +74,24 @@ enum _Kernels {
         }
     }
 
-    /// `½ x (1 + erf(x / √2))` in place, in parallel.
+    /// erf on 8 lanes: Abramowitz & Stegun 7.1.26 (1.5e-7), ≤ 5e-7 absolute with Float rounding.
+    @inline(__always)
+    static func erf(_ x: V) -> V {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let t = 1 / (1 + 0.3275911 * a)
+        var p = V(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        let y = 1 - p * t * exp(-a * a)
+        return y.replacing(with: -y, where: x .< 0)
+    }
+
+    /// `½ x (1 + erf(x / √2))` in place, in parallel (erf within 5e-7).
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
         ranges(count, minChunk: 1 << 14, parallel: parallel) { r in
-            for i in r { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
+            map(x + r.lowerBound, r.count) { v in 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
         }
     }
 

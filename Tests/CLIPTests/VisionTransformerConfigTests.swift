@@ -87,3 +87,23 @@ struct VisionTransformerConfigTests {
         #expect(top[0].probability > 0.99)
     }
 }
+
+@Suite("SIMD kernels")
+struct KernelAccuracyTests {
+    @Test("exp within 2e-7 relative and erf within 5e-7 absolute of libm on [-20, 20]")
+    func expAndErf() {
+        var worstExp: Float = 0, worstErf: Float = 0
+        var x: Float = -20
+        while x < 20 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0007 })
+            let e = _Kernels.exp(v), r = _Kernels.erf(v)
+            for j in 0..<8 {
+                worstExp = max(worstExp, abs(e[j] - Foundation.exp(v[j])) / Foundation.exp(v[j]))
+                worstErf = max(worstErf, abs(r[j] - Foundation.erf(v[j])))
+            }
+            x += 0.0057
+        }
+        #expect(worstExp < 2e-7)
+        #expect(worstErf < 5e-7)
+    }
+}

@@ -47,6 +47,20 @@ struct CLIPCommandTests {
         #expect(help.contains("--activation") && help.contains("quickgelu"))
     }
 
+    @Test("embed --images stops at an image it cannot decode, naming the file")
+    func embedBadImage() throws {
+        let bad = clip.appendingPathComponent("VERSIONS.json").path
+        var command = try Embed.parseAsRoot([
+            "--model", clip.appendingPathComponent("vit_gelu.safetensors").path, "--activation", "gelu",
+            "--images", bad, "-o", FileManager.default.temporaryDirectory.appendingPathComponent("unused.safetensors").path,
+        ])
+        #expect {
+            try command.run()
+        } throws: { error in
+            String(describing: error).contains(bad)
+        }
+    }
+
     @Test("embed refuses both or neither input, before loading anything")
     func embedValidation() {
         #expect(throws: (any Error).self) {
