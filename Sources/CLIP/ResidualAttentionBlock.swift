@@ -10,8 +10,10 @@ struct ResidualAttentionBlock: Sendable {
     let fcWeight, fcBias: FloatBuffer
     let projWeight, projBias: FloatBuffer
 
-    init(reader: any CheckpointReader, prefix: String) throws {
-        func load(_ key: String) throws -> FloatBuffer { FloatBuffer(try reader.readFloat(prefix + key).scalars) }
+    init(reader: any CheckpointReader, layout: VisionTransformerLayout, index: Int) throws {
+        func load(_ key: String) throws -> FloatBuffer {
+            FloatBuffer(try layout.read("transformer.resblocks.\(index)." + key, from: reader))
+        }
         ln1Weight = try load("ln_1.weight"); ln1Bias = try load("ln_1.bias")
         inProjWeight = try load("attn.in_proj_weight"); inProjBias = try load("attn.in_proj_bias")
         outProjWeight = try load("attn.out_proj.weight"); outProjBias = try load("attn.out_proj.bias")

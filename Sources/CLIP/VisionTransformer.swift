@@ -45,12 +45,7 @@ public struct VisionTransformer: Sendable {
     /// Loads the image tower of an opened checkpoint (see ``VisionTransformerLayout``).
     public init(reader: any CheckpointReader, activation: Activation = .quickGELU, heads: Int? = nil) throws {
         let layout = try VisionTransformerLayout(reader: reader, activation: activation, heads: heads)
-        let p = layout.prefix
-        func load(_ key: String) throws -> FloatBuffer {
-            let t = try reader.readFloat(p + key)
-            reader.evict(p + key)
-            return FloatBuffer(t.scalars)
-        }
+        func load(_ key: String) throws -> FloatBuffer { FloatBuffer(try layout.read(key, from: reader)) }
         self.layout = layout
         self.config = layout.config
         self.source = reader.url
@@ -61,7 +56,7 @@ public struct VisionTransformer: Sendable {
         lnPostWeight = try load("ln_post.weight"); lnPostBias = try load("ln_post.bias")
         proj = try load("proj")
         blocks = try (0..<layout.config.layers).map {
-            try ResidualAttentionBlock(reader: reader, prefix: p + "transformer.resblocks.\($0).")
+            try ResidualAttentionBlock(reader: reader, layout: layout, index: $0)
         }
     }
 

@@ -60,6 +60,50 @@ struct VisionTransformerParityTests {
         try check(encoder: encoder, stem: "vit_quickgelu", batchSize: 5)
     }
 
+    @Test("Hugging Face transformers naming (vision_model.…, q/k/v_proj, visual_projection) gives the same features")
+    func huggingFaceNaming() throws {
+        let dir = try clipTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("hf.safetensors")
+        let reader = try SafetensorsFile(url: clipFixture("vit_quickgelu.safetensors"))
+        var pairs: [(String, StoredTensor)] = []
+        for info in reader.tensors where info.name.hasPrefix("model.visual.") {
+            var name = String(info.name.dropFirst("model.visual.".count))
+            let t = try reader.readFloat(info.name)
+            if name == "proj" {  // [W, D] -> visual_projection.weight [D, W]
+                let (w, d) = (t.shape[0], t.shape[1])
+                var out = [Float](repeating: 0, count: t.count)
+                for r in 0..<w { for c in 0..<d { out[c * w + r] = t.scalars[r * d + c] } }
+                pairs.append(("visual_projection.weight", StoredTensor(Tensor(shape: [d, w], scalars: out))))
+                continue
+            }
+            name = name.replacingOccurrences(of: "transformer.resblocks.", with: "encoder.layers.")
+            if name.hasSuffix("attn.in_proj_weight") || name.hasSuffix("attn.in_proj_bias") {
+                let suffix = name.hasSuffix("weight") ? "weight" : "bias"
+                let base = String(name.dropLast("attn.in_proj_\(suffix)".count)) + "self_attn."
+                let third = t.count / 3
+                for (i, part) in ["q_proj", "k_proj", "v_proj"].enumerated() {
+                    let shape = [t.shape[0] / 3] + t.shape.dropFirst()
+                    let slice = Array(t.scalars[(i * third)..<((i + 1) * third)])
+                    pairs.append(("vision_model.\(base)\(part).\(suffix)", StoredTensor(Tensor(shape: shape, scalars: slice))))
+                }
+                continue
+            }
+            for (from, to) in [("conv1.weight", "embeddings.patch_embedding.weight"), ("class_embedding", "embeddings.class_embedding"),
+                               ("positional_embedding", "embeddings.position_embedding.weight"), ("ln_pre.", "pre_layrnorm."),
+                               ("ln_post.", "post_layernorm."), (".ln_1.", ".layer_norm1."), (".ln_2.", ".layer_norm2."),
+                               (".attn.out_proj.", ".self_attn.out_proj."), (".mlp.c_fc.", ".mlp.fc1."), (".mlp.c_proj.", ".mlp.fc2.")] {
+                name = name.replacingOccurrences(of: from, with: to)
+            }
+            pairs.append(("vision_model." + name, StoredTensor(t)))
+        }
+        try SafetensorsWriter.save(pairs, to: url)
+        let encoder = try VisionTransformer(checkpoint: url)
+        #expect(encoder.layout.naming == .huggingFace && encoder.layout.prefix == "vision_model.")
+        #expect(encoder.config == VisionTransformerConfig(width: 64, layers: 2, heads: 1, patchSize: 8, imageSize: 32, outputDim: 32))
+        try check(encoder: encoder, stem: "vit_quickgelu", batchSize: 3)
+    }
+
     @Test("the torch.save state dict (.pt) gives the same features, once the .pt reader lands")
     func torchStateDict() throws {
         let url = clipFixture("vit_quickgelu.pt")
