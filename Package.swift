@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Merging", targets: ["Merging"]),
+        .library(name: "CLIP", targets: ["CLIP"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -27,16 +29,34 @@ let package = Package(
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors"]),
         .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"]),
+        .target(
+            name: "CLIP",
+            dependencies: [
+                "Tensors", "Checkpoints",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ]
+        ),
+        .target(name: "Datasets", dependencies: ["Tensors"]),
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["Merging", "Checkpoints", "Tensors"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "Checkpoints", "Tensors"]),
+        .testTarget(name: "LinesCLITests", dependencies: ["LinesCLI", "CLIP", "Checkpoints", "Tensors"]),
+        .executableTarget(
+            name: "CLIPBenchmark",
+            dependencies: [
+                "CLIP", "Checkpoints", "Tensors",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ],
+            path: "Benchmarks/CLIPBenchmark"
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

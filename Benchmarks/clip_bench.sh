@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CLIP inference benchmark: ViT-B-32 fp32 image encoder, batch 32, 2 threads, ours vs open_clip on
+# PyTorch CPU with the same random weights and input, plus OpenBLAS sgemm at the model's GEMM
+# sizes measured in the same process. Ours and PyTorch alternate for ROUNDS rounds; each reports
+# its best batch (noise from other processes only ever slows a batch down).
+#
+#   bash Benchmarks/clip_bench.sh [iterations per round] [rounds]     # run alone, on idle cores
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITER=${1:-6}
+ROUNDS=${2:-3}
+FULL=${LINES_CLIP_FULL:-$HOME/.cache/lines/clip-full}
+MODEL=ViT-B-32-quickgelu
+if [ ! -f "$FULL/$MODEL.safetensors" ]; then
+  python3 Scripts/fixtures/clip_fixtures.py --full
+fi
+swift build -c release --product CLIPBenchmark >&2
+BIN="$(swift build -c release --show-bin-path)/CLIPBenchmark"
+export LINES_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+results=()
+for r in $(seq "$ROUNDS"); do
+  ours=$("$BIN" "$FULL/$MODEL.safetensors" "$FULL/${MODEL}_pixels.safetensors" "$ITER")
+  torch=$(python3 Benchmarks/clip_bench_torch.py "$FULL/$MODEL.safetensors" "$FULL/${MODEL}_pixels.safetensors" "$MODEL" "$ITER" 2 2>/dev/null)
+  echo "round $r ours:  $ours"
+  echo "round $r torch: $torch"
+  results+=("$ours" "$torch")
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "${results[@]}" <<'PY'
+import json, sys
+runs = [json.loads(a) for a in sys.argv[1:]]
+ours = max((r for r in runs if "model" in r), key=lambda r: r["images_per_s"])
+torch = max((r for r in runs if "peer" in r), key=lambda r: r["images_per_s"])
+sgemm = max(r["sgemm_gflops_model_mix"] for r in runs if "model" in r)
+print(f"ours {ours['images_per_s']:.2f} images/s ({ours['parallelism']} parallelism, OpenBLAS {ours['openblas_core']}), "
+      f"{torch['peer']} {torch['images_per_s']:.2f} images/s: ratio {ours['images_per_s'] / torch['images_per_s']:.2f}x (target >= 1.5x)")
+eff = ours["achieved_gflops"]
+print(f"achieved {eff:.1f} GFLOP/s ({ours['gflop_per_image']:.3f} GFLOP/image nominal, 2 FLOP per multiply-add) "
+      f"of {sgemm:.1f} GFLOP/s OpenBLAS sgemm at the model's GEMM sizes (best of all rounds): {100 * eff / sgemm:.0f}% (target >= 70%); "
+      f"executed FLOPs (last block on the class token only) {100 * ours['executed_gflops'] / sgemm:.0f}%")
+PY

@@ -1,0 +1,24 @@
+import Checkpoints
+
+/// The parameters of one residual attention block, `transformer.resblocks.{i}.` in open_clip.
+struct ResidualAttentionBlock: Sendable {
+    let ln1Weight, ln1Bias: FloatBuffer
+    /// Fused q, k, v projection, [3·width, width] and [3·width].
+    let inProjWeight, inProjBias: FloatBuffer
+    let outProjWeight, outProjBias: FloatBuffer
+    let ln2Weight, ln2Bias: FloatBuffer
+    let fcWeight, fcBias: FloatBuffer
+    let projWeight, projBias: FloatBuffer
+
+    init(reader: any CheckpointReader, layout: VisionTransformerLayout, index: Int) throws {
+        func load(_ key: String) throws -> FloatBuffer {
+            FloatBuffer(try layout.read("transformer.resblocks.\(index)." + key, from: reader))
+        }
+        ln1Weight = try load("ln_1.weight"); ln1Bias = try load("ln_1.bias")
+        inProjWeight = try load("attn.in_proj_weight"); inProjBias = try load("attn.in_proj_bias")
+        outProjWeight = try load("attn.out_proj.weight"); outProjBias = try load("attn.out_proj.bias")
+        ln2Weight = try load("ln_2.weight"); ln2Bias = try load("ln_2.bias")
+        fcWeight = try load("mlp.c_fc.weight"); fcBias = try load("mlp.c_fc.bias")
+        projWeight = try load("mlp.c_proj.weight"); projBias = try load("mlp.c_proj.bias")
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import CLIP
+
+extension Activation: ExpressibleByArgument {}
