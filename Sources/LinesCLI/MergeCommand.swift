@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Merging
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge fine-tuned checkpoints: Task Arithmetic, TIES, Consensus, mag-masking, optionally with LiNeS.",
+        discussion: """
+        Task vectors τ_t = θ_t − θ0 are merged into τ_MTL and the output is θ0 + λ·τ_MTL, or with \
+        --lines θ0 + LiNeS(τ_MTL; α, β): block i of L is scaled by α + β·i/(L−1) and every key outside \
+        the residual blocks by α, with α = ‖Σ_t τ_t‖₁ / (T·‖τ_MTL‖₁) unless given (exactly 1/T for sum).
+        Every global quantity (TIES top-k, sign election, masks, norms) is over the whole model \
+        flattened in sorted-key order, as in the reference. Inputs are streamed tensor by tensor; \
+        memory does not grow with the number of tasks.
+
+        Methods:
+          sum          τ_MTL = Σ τ_t (Task Arithmetic)
+          average      Σ τ_t / T
+          ties         trim top --k % per task (default 20), elect signs, disjoint --agg (default mean)
+          consensus    m ⊙ (Σ τ_t, or TIES k=20 disjoint-sum with --use-ties); m = 1[#TALL masks on ≥ --prun-thre-k];
+                       masks from --masks, or built on the fly with --tall-lambda
+          mag-masking  per task θ0 + m_t ⊙ Σ τ, m_t = top --k % (default 10) of |τ_t|; -o is a folder
+
+        Task names come from the reference layout (.../EuroSATVal/nonlinear_finetuned.pt → EuroSAT) or NAME=PATH.
+
+        Examples:
+          lines merge --method ties --lines --beta 1.0 --pretrained zs.pt --finetuned ViT-B-32/*Val/nonlinear_finetuned.pt -o merged.safetensors
+          lines merge --method consensus --masks TALL_mask_8task.npy --pretrained zs.pt --finetuned ... --coefficient 0.7 -o merged.safetensors
+        """
+    )
+
+    @Option(help: "Merge method: sum, average, ties, consensus, mag-masking.")
+    var method: MergeMethod
+
+    @Option(help: "The pre-trained checkpoint θ0 (any format lines reads).")
+    var pretrained: String
+
+    @Option(parsing: .upToNextOption, help: "Fine-tuned checkpoints θ_t, as PATH or NAME=PATH.")
+    var finetuned: [String]
+
+    @Option(help: "Outer coefficient λ (default 1; with --lines the reference uses 1).")
+    var coefficient: Double?
+
+    @Option(help: "Percentage of largest |τ_t| kept per task, in (0, 100] (default: 20 for ties, 10 for mag-masking).")
+    var k: Double?
+
+    @Option(help: "TIES disjoint aggregation: mean, sum, max (default: mean).")
+    var agg: TIESAggregation?
+
+    @Option(help: "Consensus: TALL mask file (.npy from the reference or lines masks, or .safetensors).")
+    var masks: String?
+
+    @Option(name: .customLong("prun-thre-k"), help: "Consensus: keep parameters on in at least this many task masks (default: 2).")
+    var prunThreK: Int?
+
+    @Option(name: .customLong("tall-lambda"), parsing: .upToNextOption, help: "Consensus without --masks: TALL λ, one value or one per task (default: 0.4).")
+    var tallLambda: [Double] = []
+
+    @Flag(name: .customLong("use-ties"), help: "Consensus: TIES (k = 20, disjoint sum) instead of Σ τ_t as the base.")
+    var useTies = false
+
+    @Flag(help: "Apply LiNeS to τ_MTL (needs --beta).")
+    var lines = false
+
+    @Option(help: "LiNeS α (default: the norm ratio ‖Σ τ_t‖₁ / (T·‖τ_MTL‖₁)).")
+    var alpha: Double?
+
+    @Option(help: "LiNeS β: the last block gets α + β.")
+    var beta: Double?
+
+    @Flag(name: .customLong("task-vector"), help: "Write only the scaled merged task vector, not θ0 + it.")
+    var taskVector = false
+
+    @Option(name: .customLong("layer-pattern"), help: "Regular expression with one capture group for the block index (default: detected).")
+    var layerPattern: String?
+
+    @Option(help: "Top-k scope: global (over the flattened model, the reference). per-tensor (mergekit's) is not implemented.")
+    var trim: String = "global"
+
+    @Option(name: .shortAndLong, help: "Output .safetensors file (a folder for mag-masking).")
+    var output: String
+
+    func validate() throws {
+        if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
+        if trim != "global" {
+            throw ValidationError("--trim \(trim) is not supported: only 'global' (the reference's top-k over the whole flattened model)")
+        }
+        if let k, !(k > 0 && k <= 100) { throw ValidationError("--k must be a percentage in (0, 100]; got \(k)") }
+        if k != nil, method != .ties, method != .magMasking { throw ValidationError("--k applies to ties and mag-masking only") }
+        if agg != nil, method != .ties { throw ValidationError("--agg applies to ties only (consensus with --use-ties always uses disjoint sum, as the reference)") }
+        if method != .consensus, masks != nil || prunThreK != nil || !tallLambda.isEmpty || useTies {
+            throw ValidationError("--masks, --prun-thre-k, --tall-lambda and --use-ties apply to consensus only")
+        }
+        if masks != nil, !tallLambda.isEmpty { throw ValidationError("give either --masks or --tall-lambda, not both") }
+        if masks != nil, useTies { throw ValidationError("--use-ties builds masks on the fly; with --masks the base is chosen when the masks were built (drop --use-ties or --masks)") }
+        if lines, beta == nil { throw ValidationError("--lines needs --beta (the reference tunes it on {0.1, …, 1.0})") }
+        if !lines, alpha != nil || beta != nil { throw ValidationError("--alpha and --beta need --lines") }
+        if lines, method == .average || method == .magMasking { throw ValidationError("--lines does not apply to \(method.rawValue)") }
+        if method == .average, coefficient != nil { throw ValidationError("average uses λ = 1/T; use --method sum --coefficient for another λ") }
+    }
+
+    func run() throws {
+        let tasks = finetuned.map(TaskCheckpoint.init(argument:))
+        let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: tasks)
+        var options = MergeOptions(method: method)
+        options.coefficient = coefficient ?? 1
+        options.k = k
+        options.aggregation = agg ?? .mean
+        options.prunThreK = prunThreK ?? 2
+        if !tallLambda.isEmpty { options.tallLambdas = tallLambda }
+        options.useTies = useTies
+        if lines, let beta { options.lines = (alpha: alpha, beta: beta) }
+        options.layerPattern = layerPattern
+        options.taskVectorOnly = taskVector
+        if let masks {
+            let url = URL(fileURLWithPath: masks)
+            options.masks = try TallMasks.read(url, parameters: inputs.parameterCount)
+                .aligned(to: inputs.taskNames, parameters: inputs.parameterCount, file: url.path)
+        }
+        let progress = PassProgress()
+        let report = try Merger.merge(inputs, options: options, to: URL(fileURLWithPath: output), progress: progress.callback)
+        print(report.summary)
+    }
+}

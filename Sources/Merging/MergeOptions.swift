@@ -1,0 +1,52 @@
+/// What to merge and how: the method, its hyper-parameters, and the LiNeS schedule.
+public struct MergeOptions: Sendable {
+    /// The merge method.
+    public var method: MergeMethod
+    /// λ, the outer coefficient: θ = θ0 + λ·τ_MTL (with LiNeS, θ0 + λ·LiNeS(τ_MTL); the reference uses 1).
+    public var coefficient: Double = 1
+    /// Percentage of largest-magnitude entries kept per task (TIES, mag-masking); `nil` takes the
+    /// method's reference default (20 for TIES, 10 for mag-masking).
+    public var k: Double?
+    /// TIES disjoint aggregation.
+    public var aggregation: TIESAggregation = .mean
+    /// Consensus: precomputed TALL masks; `nil` builds them on the fly from ``tallLambdas``.
+    public var masks: TallMasks?
+    /// Consensus: a parameter is kept when at least this many tasks' masks are on (`prun_thre_k`).
+    public var prunThreK: Int = 2
+    /// TALL λ_t: one value for all tasks, or one per task.
+    public var tallLambdas: [Double] = [0.4]
+    /// Consensus and TALL masks: use TIES (k = 20, disjoint sum) instead of Σ τ_t as the base.
+    public var useTies: Bool = false
+    /// LiNeS: β, and α (`nil` = norm matching, α = ‖Σ τ̃_t‖₁ / (T·‖τ_MTL‖₁)). `nil` disables LiNeS.
+    public var lines: (alpha: Double?, beta: Double)?
+    /// A regular expression with one capture group for the block index; `nil` detects the architecture.
+    public var layerPattern: String?
+    /// Write only the (scaled) merged task vector, not θ0 + it.
+    public var taskVectorOnly: Bool = false
+
+    /// Options for `method` with the reference's defaults.
+    public init(method: MergeMethod) {
+        self.method = method
+    }
+
+    /// The effective k.
+    public var effectiveK: Double { k ?? method.defaultK }
+
+    /// Checks option values and combinations before any data is read.
+    /// - Throws: ``MergeError`` saying which option is wrong.
+    public func validate(taskCount: Int) throws {
+        let k = effectiveK
+        guard k > 0, k <= 100, k.isFinite else { throw MergeError.invalidTopK(k) }
+        if let k = self.k, method != .ties, method != .magMasking {
+            throw MergeError.invalidOption("--k \(k) applies to ties and mag-masking only (consensus with --use-ties uses the reference's fixed k = 20)")
+        }
+        if tallLambdas.count != 1, tallLambdas.count != taskCount {
+            throw MergeError.tallLambdaCount(given: tallLambdas.count, tasks: taskCount)
+        }
+        if lines != nil, method == .average || method == .magMasking {
+            throw MergeError.invalidOption("--lines does not apply to \(method.rawValue) (the reference has no LiNeS variant of it)")
+        }
+        if prunThreK < 0 { throw MergeError.invalidOption("--prun-thre-k must be ≥ 0; got \(prunThreK)") }
+        if !coefficient.isFinite { throw MergeError.invalidOption("--coefficient must be finite") }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Checkpoints
+import Tensors
+
+/// Streaming model merging and LiNeS editing with the reference's exact semantics.
+///
+/// Every entry point streams the checkpoints tensor by tensor (in chunks, over memory-mapped
+/// inputs) in as many passes as the global quantities need, and writes the output as it is
+/// produced; memory stays at a few chunks plus one output tensor, whatever T is.
+///
+/// | Method | Passes |
+/// |---|---|
+/// | sum / average | 1 |
+/// | ties | 3 (k-th value: high and low 16 bits) + 1 (majority sign) + 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write) |
+/// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + 3 with `useTies` |
+///
+/// ```swift
+/// let inputs = try MergeInputs(pretrained: p, finetuned: tasks)
+/// var options = MergeOptions(method: .ties)
+/// options.lines = (alpha: nil, beta: 1.0)
+/// let report = try Merger.merge(inputs, options: options, to: out)
+/// ```
+public enum Merger {
+    /// Merges the task vectors and writes θ0 + λ·τ_MTL, θ0 + λ·LiNeS(τ_MTL), or only the scaled τ
+    /// (`taskVectorOnly`) to `output` (safetensors, in θ0's dtype per tensor).
+    ///
+    /// For `mag-masking`, `output` is a folder that receives one model per task, `<task>.safetensors`.
+    /// - Throws: ``MergeError`` for bad options (before reading any data), ``CheckpointError`` for
+    ///   I/O; nothing is written on failure.
+    public static func merge(_ inputs: MergeInputs, options: MergeOptions, to output: URL,
+                             progress: MergeProgress? = nil) throws -> MergeReport {
+        try options.validate(taskCount: inputs.taskCount)
+        let T = inputs.taskCount
+        let d = inputs.parameterCount
+        let masks = try options.masks?.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
+        let map: LayerMap? = options.lines == nil ? nil : try inputs.layerMap(pattern: options.layerPattern)
+        let engine = _Engine(inputs: inputs, progress: progress)
+        var report = MergeReport(method: options.method.rawValue, tasks: inputs.taskNames, parameterCount: d)
+        report.coefficient = options.coefficient
+        let method = options.method
+
+        // The top-k filter: TIES (k), consensus/TALL with TIES (fixed k = 20), mag-masking (k).
+        let useTIES = method == .ties || (method == .consensus && options.useTies)
+        let trimK: Double? = method == .ties || method == .magMasking ? options.effectiveK : (useTIES ? 20 : nil)
+        let wantNormSummed = options.lines != nil && options.lines?.alpha == nil && method != .sum
+        var normSummed: Double?
+        if let trimK {
+            report.k = trimK
+            let sel = try engine.selectThresholds(percent: trimK, normSummed: wantNormSummed)
+            engine.kth = sel.kth
+            report.thresholds = sel.kth
+            report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+            normSummed = sel.normSummed
+        }
+        if useTIES {
+            engine.majority = try engine.majoritySign()
+            report.majoritySign = engine.majority
+        }
+        if method == .magMasking {
+            return try engine.writeMagMasking(options: options, to: output, report: report)
+        }
+
+        var kernel = _MTLKernel(base: useTIES ? .ties(method == .ties ? options.aggregation : .sum) : .sum,
+                                consensus: .none, taskCount: T, kth: engine.kthPointer, majority: engine.majority)
+        let lambdas = UnsafeMutablePointer<Float>.allocate(capacity: T)
+        defer { lambdas.deallocate() }
+        for t in 0..<T { lambdas[t] = Float(options.tallLambdas.count == 1 ? options.tallLambdas[0] : options.tallLambdas[t]) }
+        var maskBits: UnsafeMutablePointer<UInt8>?
+        defer { maskBits?.deallocate() }
+        if method == .consensus {
+            if let masks {
+                let stride = TallMasks.packedCount(parameters: d)
+                let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, stride * T))
+                for t in 0..<T { masks.packed[t].withUnsafeBufferPointer { p in if let b = p.baseAddress { (bits + t * stride).update(from: b, count: stride) } } }
+                maskBits = bits
+                kernel.consensus = .masks(bits: bits, stride: stride, threshold: options.prunThreK)
+            } else {
+                kernel.consensus = .tall(lambdas: lambdas, threshold: options.prunThreK)
+            }
+        }
+
+        var schedule: LinesSchedule?
+        if let lines = options.lines, let map {
+            var alpha = lines.alpha
+            if alpha == nil {
+                if method == .sum {
+                    alpha = 1 / Double(T)  // τ_MTL = Σ τ_t, so the norm ratio is exactly 1.
+                } else {
+                    let norms = try engine.norms(kernel: kernel, summed: normSummed == nil)
+                    normSummed = normSummed ?? norms.summed
+                    report.normMerged = norms.merged
+                    alpha = LinesSchedule.mergingAlpha(normSummed: normSummed ?? 0, normMerged: norms.merged, taskCount: T)
+                }
+            }
+            schedule = LinesSchedule(alpha: alpha ?? 1 / Double(T), beta: lines.beta, layerCount: map.layerCount)
+        }
+        report.normSummed = normSummed
+        report.schedule = schedule
+        let coefficient = method == .average ? options.coefficient / Double(T) : options.coefficient
+        let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly) { key in
+            guard let schedule, let map else { return (Float(coefficient), nil) }
+            return (Float(schedule.lambda(forKey: key, in: map)), coefficient == 1 ? nil : Float(coefficient))
+        }
+        report.nonZeroFraction = d > 0 ? Double(stats.nonZero) / Double(d) : 0
+        if method == .consensus { report.consensusFraction = d > 0 ? Double(stats.kept) / Double(d) : 0 }
+        report.outputs = [output]
+        return report
+    }
+
+    /// Single-task LiNeS editing (spec §1.2): writes θ0 + c·LiNeS(τ; α, β) for the one task in `inputs`.
+    ///
+    /// With `gamma`, α = γ and β = 1 − γ. `taskVectorOnly` writes c·LiNeS(τ) alone.
+    /// - Throws: ``MergeError`` when `inputs` has more than one task or no residual blocks are found.
+    public static func edit(_ inputs: MergeInputs, schedule alphaBeta: (alpha: Double, beta: Double), coefficient: Double = 1,
+                            layerPattern: String? = nil, taskVectorOnly: Bool = false, to output: URL,
+                            progress: MergeProgress? = nil) throws -> MergeReport {
+        guard inputs.taskCount == 1 else {
+            throw MergeError.invalidOption("lines edit takes exactly one fine-tuned checkpoint; got \(inputs.taskCount) (use lines merge for several)")
+        }
+        var options = MergeOptions(method: .sum)
+        options.lines = (alpha: alphaBeta.alpha, beta: alphaBeta.beta)
+        options.coefficient = coefficient
+        options.layerPattern = layerPattern
+        options.taskVectorOnly = taskVectorOnly
+        var report = try merge(inputs, options: options, to: output, progress: progress)
+        report.method = "edit"
+        return report
+    }
+
+    /// Builds TALL masks (spec §2.2, `tallmask_utils.py`): m_t = 1[|θ0 − θ_t| > λ_t·|θ0 + τ_MTL − θ_t|],
+    /// τ_MTL = Σ τ_t or, with `useTies`, TIES (k = 20, disjoint sum).
+    /// - Parameter lambdas: one λ for all tasks, or one per task.
+    public static func tallMasks(_ inputs: MergeInputs, lambdas: [Double], useTies: Bool,
+                                 progress: MergeProgress? = nil) throws -> (masks: TallMasks, report: MergeReport) {
+        let T = inputs.taskCount
+        let d = inputs.parameterCount
+        guard lambdas.count == 1 || lambdas.count == T else { throw MergeError.tallLambdaCount(given: lambdas.count, tasks: T) }
+        let engine = _Engine(inputs: inputs, progress: progress)
+        var report = MergeReport(method: useTies ? "tall-masks (ties)" : "tall-masks", tasks: inputs.taskNames, parameterCount: d)
+        if useTies {
+            report.k = 20
+            let sel = try engine.selectThresholds(percent: 20, normSummed: false)
+            engine.kth = sel.kth
+            report.thresholds = sel.kth
+            report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+            engine.majority = try engine.majoritySign()
+            report.majoritySign = engine.majority
+        }
+        let kernel = _MTLKernel(base: useTies ? .ties(.sum) : .sum, consensus: .none, taskCount: T,
+                                kth: engine.kthPointer, majority: engine.majority)
+        let lam = (0..<T).map { Float(lambdas.count == 1 ? lambdas[0] : lambdas[$0]) }
+        let masks = try engine.tallMasks(kernel: kernel, lambdas: lam)
+        report.maskFraction = (0..<T).map { d > 0 ? Double(masks.onCount(task: $0, parameters: d)) / Double(d) : 0 }
+        return (masks, report)
+    }
+}

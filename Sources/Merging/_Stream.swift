@@ -1,0 +1,91 @@
+import Dispatch
+import Foundation
+import Checkpoints
+import Tensors
+
+/// One chunk of one tensor, across θ0 and every θ_t, as `Float` pointers.
+struct _Chunk {
+    /// Index of the tensor in flattening order.
+    let key: Int
+    let info: TensorInfo
+    /// Offset of the chunk inside its tensor.
+    let start: Int
+    let count: Int
+    /// Offset of the chunk's first value in the flattened vector.
+    let global: Int
+    /// θ0 values.
+    let base: UnsafePointer<Float>
+    /// θ_t values, one pointer per task.
+    let tasks: UnsafePointer<UnsafePointer<Float>>
+}
+
+/// Streams all checkpoints tensor by tensor, in flattening order, in chunks of at most
+/// `chunkSize` values, and releases the mapped pages after each chunk: one pass of a merge.
+final class _Stream {
+    let inputs: MergeInputs
+    let chunkSize: Int
+    private let sources: [_ModelSource]
+    private let taskPointers: UnsafeMutablePointer<UnsafePointer<Float>>
+    let progress: MergeProgress?
+
+    init(inputs: MergeInputs, chunkSize: Int = 1 << 20, progress: MergeProgress?) {
+        self.inputs = inputs
+        self.chunkSize = chunkSize
+        self.progress = progress
+        sources = ([inputs.pretrained] + inputs.finetuned).map { _ModelSource(reader: $0, chunkSize: chunkSize) }
+        taskPointers = .allocate(capacity: max(inputs.taskCount, 1))
+    }
+
+    deinit { taskPointers.deallocate() }
+
+    /// One pass over every tensor; `endOfTensor(i)` runs after tensor `i`'s last chunk.
+    func sweep(_ label: String, _ body: (_Chunk) throws -> Void, endOfTensor: ((Int) throws -> Void)? = nil) throws {
+        let T = inputs.taskCount
+        let total = inputs.tensors.count
+        progress?(label, 0, total)
+        for (ki, info) in inputs.tensors.enumerated() {
+            let n = info.count
+            var s = 0
+            while s < n {
+                let c = min(chunkSize, n - s)
+                let r = s..<(s + c)
+                let base = try sources[0].chunk(info, r)
+                for t in 0..<T { taskPointers[t] = try sources[t + 1].chunk(info, r) }
+                try body(_Chunk(key: ki, info: info, start: s, count: c, global: inputs.offsets[ki] + s,
+                                base: base, tasks: UnsafePointer(taskPointers)))
+                for src in sources { src.release(info, r) }
+                s += c
+            }
+            for src in sources { src.finish(info) }
+            try endOfTensor?(ki)
+            progress?(label, ki + 1, total)
+        }
+    }
+
+    /// Splits `0..<count` into up to `Parallel.threadCount` ranges; with `alignedTo8`, every
+    /// split point falls on a multiple of 8 in the flattened vector (`global` + offset), so
+    /// that workers setting packed mask bits never share a byte.
+    static func parts(count: Int, global: Int = 0, alignedTo8: Bool = false, minChunk: Int = 1 << 15) -> [Range<Int>] {
+        let n = max(1, min(Parallel.threadCount, count / minChunk))
+        if n == 1 { return [0..<count] }
+        var out: [Range<Int>] = []
+        var lo = 0
+        for p in 1...n {
+            var hi = p == n ? count : count * p / n
+            if alignedTo8, p < n { hi = min(count, ((global + hi + 7) & ~7) - global) }
+            if hi > lo { out.append(lo..<hi); lo = hi }
+        }
+        return out
+    }
+
+    /// Runs `body(part, range)` on every range, in parallel.
+    static func run(_ ranges: [Range<Int>], _ body: (Int, Range<Int>) -> Void) {
+        if ranges.count == 1 { body(0, ranges[0]); return }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { p in body(p, ranges[p]) }
+        }
+    }
+}
+
+/// Reports progress of a pass: its label, tensors done, tensors in all.
+public typealias MergeProgress = (_ pass: String, _ done: Int, _ total: Int) -> Void

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import Tensors
+import Checkpoints
+@testable import Merging
+
+/// Bad input is refused with one clear sentence, before anything is written.
+@Suite("bad input")
+struct BadInputTests {
+    func folderIsEmpty(_ dir: URL, except: Set<String>) throws -> Bool {
+        Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)).subtracting(except).isEmpty
+    }
+
+    @Test("mismatched keys, shapes and dtypes name the key and both files")
+    func mismatches() throws {
+        let dir = try scratchFolder()
+        let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0], "b": [0]])
+        let extra = try writeModel(dir.appendingPathComponent("extra.safetensors"), ["a": [1, 1], "b": [1], "c": [1]])
+        let missing = try writeModel(dir.appendingPathComponent("missing.safetensors"), ["a": [1, 1]])
+        let shape = try writeModel(dir.appendingPathComponent("shape.safetensors"), ["a": [1, 1, 1], "b": [1]])
+        let dtype = try writeModel(dir.appendingPathComponent("dtype.safetensors"), ["a": [1, 1], "b": [1]], dtype: .f16)
+        func open(_ u: URL) throws { _ = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "x", url: u)]) }
+        #expect(throws: MergeError.missingKey(key: "c", presentIn: extra.path, missingFrom: p.path)) { try open(extra) }
+        #expect(throws: MergeError.missingKey(key: "b", presentIn: p.path, missingFrom: missing.path)) { try open(missing) }
+        #expect(throws: MergeError.shapeMismatch(key: "a", expected: [2], found: [3], reference: p.path, file: shape.path)) { try open(shape) }
+        #expect(throws: MergeError.dtypeMismatch(key: "a", expected: "F32", found: "F16", reference: p.path, file: dtype.path)) { try open(dtype) }
+        let message = MergeError.shapeMismatch(key: "a", expected: [2], found: [3], reference: p.path, file: shape.path).description
+        #expect(message.contains("'a'") && message.contains(shape.path) && message.contains(p.path))
+    }
+
+    @Test("--k outside (0, 100] is refused and nothing is written", arguments: [0.0, -5, 100.5, .nan])
+    func badK(k: Double) throws {
+        let dir = try scratchFolder()
+        var options = MergeOptions(method: .ties)
+        options.k = k
+        #expect(throws: MergeError.self) { try Merger.merge(try fixtureInputs(), options: options, to: dir.appendingPathComponent("o.safetensors")) }
+        #expect(try folderIsEmpty(dir, except: []))
+    }
+
+    @Test("a mask file for other tasks or another model size is refused and nothing is written")
+    func badMasks() throws {
+        let dir = try scratchFolder()
+        let out = dir.appendingPathComponent("o.safetensors")
+        var options = MergeOptions(method: .consensus)
+        let ref = try TallMasks.read(expected("tall_masks.safetensors"))
+        options.masks = TallMasks(tasks: ["Cars", "DTD", "MNIST", "SVHN"], packed: ref.packed)
+        #expect(throws: MergeError.maskTasksMismatch(file: "the given mask file", expected: fixtureTaskNames, found: ["Cars", "DTD", "MNIST", "SVHN"])) {
+            try Merger.merge(try fixtureInputs(), options: options, to: out)
+        }
+        options.masks = TallMasks(tasks: ref.tasks, packed: ref.packed.map { Array($0.dropLast()) })
+        #expect(throws: MergeError.self) { try Merger.merge(try fixtureInputs(), options: options, to: out) }
+        do {
+            _ = try Merger.merge(try fixtureInputs(), options: options, to: out)
+        } catch let e as MergeError {
+            #expect(e.description.contains("another model size"))
+        }
+        options.masks = nil
+        #expect(try folderIsEmpty(dir, except: []))
+    }
+
+    @Test("a failure while writing leaves nothing at the destination")
+    func atomicOnFailure() throws {
+        let dir = try scratchFolder()
+        let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0], "model.layers.0.w": [0]])
+        let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1, 1], "model.layers.0.w": [1]])
+        // The task reader fails on the second key (in flattening order), after the first was written.
+        let inputs = try MergeInputs(pretrained: try SafetensorsFile(url: p),
+                                     finetuned: [(name: "t", reader: FailingReader(try SafetensorsFile(url: t), failOn: "model.layers.0.w"))])
+        var options = MergeOptions(method: .sum)
+        options.lines = (nil, 1)
+        #expect(throws: (any Error).self) { try Merger.merge(inputs, options: options, to: dir.appendingPathComponent("o.safetensors")) }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("o.safetensors").path))
+        #expect(try folderIsEmpty(dir, except: ["p.safetensors", "t.safetensors"]))
+    }
+
+    @Test("LiNeS without residual blocks asks for --layer-pattern")
+    func noBlocks() throws {
+        let dir = try scratchFolder()
+        let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0]])
+        let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1]])
+        let inputs = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "t", url: t)])
+        #expect(throws: MergeError.noResidualBlocks(pattern: nil)) {
+            try Merger.edit(inputs, schedule: (0.1, 0.9), to: dir.appendingPathComponent("o.safetensors"))
+        }
+        #expect(throws: MergeError.noResidualBlocks(pattern: #"blk(\d+)"#)) {
+            try Merger.edit(inputs, schedule: (0.1, 0.9), layerPattern: #"blk(\d+)"#, to: dir.appendingPathComponent("o.safetensors"))
+        }
+    }
+}
+
+/// A reader that fails on one tensor, to test that a failed merge leaves nothing behind.
+final class FailingReader: CheckpointReader, @unchecked Sendable {
+    let inner: SafetensorsFile
+    let failOn: String
+    init(_ inner: SafetensorsFile, failOn: String) { self.inner = inner; self.failOn = failOn }
+    var url: URL { inner.url }
+    var format: CheckpointFormat { inner.format }
+    var tensors: [TensorInfo] { inner.tensors }
+    var metadata: [String: String] { [:] }
+    func read(_ name: String) throws -> StoredTensor {
+        if name == failOn { throw CheckpointError.io(path: url.path, reason: "simulated read failure") }
+        return try inner.read(name)
+    }
+}
