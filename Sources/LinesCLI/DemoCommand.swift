@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Merging
 import Tensors
 
 struct Demo: ParsableCommand {
@@ -62,6 +63,23 @@ struct Demo: ParsableCommand {
         let shards = try FileManager.default.contentsOfDirectory(atPath: sharded.path).sorted()
         print("wrote \(shards.count) files: \(shards.joined(separator: ", "))")
         print(String(format: "largest relative change from the bf16 cast: %.2e (bf16 keeps 8 significant bits: ≤ 3.9e-3)", maxRel))
+
+        let tasksArg = zip(tasks, finetuned).map { TaskCheckpoint(name: $0, url: $1) }
+        print("\n== lines edit --pretrained \(zeroshot.lastPathComponent) --finetuned EuroSAT=… --gamma 0.1")
+        let editOut = dir.appendingPathComponent("EuroSAT-lines-gamma0.1.safetensors")
+        let edit = try Merger.edit(try MergeInputs(pretrained: zeroshot, finetuned: [tasksArg[0]]),
+                                   schedule: (alpha: 0.1, beta: 0.9), to: editOut)
+        print(edit.summary)
+
+        for (method, extra) in [(MergeMethod.sum, "--lines --beta 0.5"), (.ties, "--lines --beta 1.0"), (.consensus, "--tall-lambda 0.4 --lines --beta 0.5")] {
+            print("\n== lines merge --method \(method.rawValue) \(extra) (\(tasks.count) tasks)")
+            var options = MergeOptions(method: method)
+            options.lines = (alpha: nil, beta: method == .ties ? 1.0 : 0.5)
+            let out = dir.appendingPathComponent("merged-\(method.rawValue)-lines.safetensors")
+            let report = try Merger.merge(try MergeInputs(pretrained: zeroshot, finetuned: tasksArg), options: options, to: out)
+            print(report.summary)
+        }
+        print("\nAll outputs are in \(dir.path). The same steps on your checkpoints: lines help edit, lines help merge.")
     }
 }
 
