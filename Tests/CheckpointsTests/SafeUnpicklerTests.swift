@@ -136,6 +136,51 @@ struct SafeUnpicklerTests {
         #expect(try unpickle(bytes).object != nil)
     }
 
+    @Test func randomlyCorruptedArchivesNeverCrash() throws {
+        // Deterministic byte flips over real archives (pickle, headers and data); each open and
+        // read must either succeed or throw a CheckpointError.
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: seed >> 33)
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["views", "head_module", "protocol4", "tall_masks_torch"] {
+            let original = [UInt8](try Data(contentsOf: torchFixture("\(name).pt")))
+            for trial in 0..<60 {
+                var bytes = original
+                for _ in 0..<(1 + trial % 4) {
+                    // Bias towards the pickle, which sits right after the first local header.
+                    let at = trial % 2 == 0 ? 64 + next() % min(bytes.count - 64, 700) : next() % bytes.count
+                    bytes[at] = UInt8(truncatingIfNeeded: next())
+                }
+                let url = dir.appendingPathComponent("\(name)-\(trial).pt")
+                try Data(bytes).write(to: url)
+                do {
+                    let ckpt = try TorchCheckpoint(url: url)
+                    for info in ckpt.tensors { _ = try? ckpt.read(info.name) }
+                } catch is CheckpointError {
+                } catch {
+                    Issue.record("\(name) trial \(trial): unexpected error type \(error)")
+                }
+                _ = try? TallMaskFile.read(url)
+            }
+        }
+        let npy = [UInt8](try Data(contentsOf: torchFixture("tall_masks.npy")))
+        for trial in 0..<200 {
+            var bytes = npy
+            for _ in 0..<(1 + trial % 3) { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
+            if trial % 5 == 0 { bytes.removeLast(next() % bytes.count) }
+            let url = dir.appendingPathComponent("masks-\(trial).npy")
+            try Data(bytes).write(to: url)
+            do { _ = try TallMaskFile.read(url) } catch is CheckpointError {} catch {
+                Issue.record("masks trial \(trial): unexpected error type \(error)")
+            }
+        }
+    }
+
     @Test func opcodeNamesMatchPickletools() {
         #expect(PickleOpcode.binPersId.name == "BINPERSID")
         #expect(PickleOpcode(rawValue: 0x93)?.name == "STACK_GLOBAL")
