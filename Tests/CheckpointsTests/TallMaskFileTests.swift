@@ -33,8 +33,11 @@ struct TallMaskFileTests {
         expectEqual(masks, try expected())
     }
 
-    @Test func readsTorchSavedDict() throws {
-        expectEqual(try TallMaskFile.read(torchFixture("tall_masks_torch.pt")), try expected())
+    @Test("reads the dict saved with torch.save: uint8 tensors, numpy arrays, bool tensors", arguments: [
+        "tall_masks_torch.pt", "tall_masks_torch_numpy.pt", "tall_masks_torch_bool.pt",
+    ])
+    func readsTorchSavedDict(_ name: String) throws {
+        expectEqual(try TallMaskFile.read(torchFixture(name)), try expected())
     }
 
     @Test func writtenFileReadsBackEqual() throws {
