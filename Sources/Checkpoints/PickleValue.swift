@@ -5,16 +5,23 @@ import Tensors
 /// Allowed classes become ``PickleObject`` nodes (a class name, its constructor arguments and its
 /// `BUILD` state); tensors become ``PickleTensor`` references into the archive's storages.
 public indirect enum PickleValue: Sendable, Equatable {
+    /// Python `None`.
     case none
+    /// `True` / `False`.
     case bool(Bool)
     /// An integer that fits 64 bits.
     case int(Int64)
     /// A `LONG1` integer wider than 64 bits: its little-endian two's-complement bytes.
     case bigInt([UInt8])
+    /// A Python `float`.
     case float(Double)
+    /// A Python `str` (also Python 2 `str` from `BINSTRING`).
     case string(String)
+    /// A Python `bytes`.
     case bytes([UInt8])
+    /// A Python `tuple`.
     case tuple([PickleValue])
+    /// A Python `list`.
     case list([PickleValue])
     /// A Python `set` (items in stream order).
     case set([PickleValue])
@@ -63,9 +70,12 @@ public indirect enum PickleValue: Sendable, Equatable {
 
 /// A key–value pair of a pickled dict.
 public struct PicklePair: Sendable, Equatable {
+    /// The key (usually a string).
     public var key: PickleValue
+    /// The value.
     public var value: PickleValue
 
+    /// Creates a pair.
     public init(key: PickleValue, value: PickleValue) {
         self.key = key
         self.value = value
@@ -74,9 +84,12 @@ public struct PicklePair: Sendable, Equatable {
 
 /// A `module name` pair as the `GLOBAL` opcode names it, e.g. `torch._utils _rebuild_tensor_v2`.
 public struct PickleGlobal: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// The module, e.g. `torch._utils`.
     public var module: String
+    /// The name in the module, e.g. `_rebuild_tensor_v2`.
     public var name: String
 
+    /// Creates a global reference.
     public init(module: String, name: String) {
         self.module = module
         self.name = name
@@ -98,6 +111,7 @@ public struct PickleObject: Sendable, Equatable {
     /// The `BUILD` state, `.none` when there was none.
     public var state: PickleValue
 
+    /// Creates an object node.
     public init(type: PickleGlobal, args: [PickleValue], state: PickleValue) {
         self.type = type
         self.args = args
@@ -117,6 +131,7 @@ public struct PickleStorage: Sendable, Equatable, Hashable {
     /// Number of elements of `dtype`.
     public var count: Int
 
+    /// Creates a storage reference.
     public init(dtype: DType, key: String, location: String, count: Int) {
         self.dtype = dtype
         self.key = key
@@ -136,6 +151,7 @@ public struct PickleTensor: Sendable, Equatable {
     /// Distance between neighbours along each dimension, in elements.
     public var stride: [Int]
 
+    /// Creates a view.
     public init(storage: PickleStorage, offset: Int, shape: [Int], stride: [Int]) {
         self.storage = storage
         self.offset = offset

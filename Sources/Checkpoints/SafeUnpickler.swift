@@ -32,6 +32,7 @@ public struct SafeUnpickler: Sendable {
         /// Deepest nesting of containers in the result (a ViT-L module pickle needs about 30).
         public var maxNesting = 256
 
+        /// The default caps.
         public init() {}
     }
 
