@@ -114,15 +114,23 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
             }
             try collect(candidates[0], path: path, into: &out)
         case .object(let o) where isModule(root):
-            try walk(o, prefix: "", path: path, depth: 0, into: &out)
+            var budget = maxModules
+            try walk(o, prefix: "", path: path, depth: 0, budget: &budget, into: &out)
         default:
             throw CheckpointError.unrecognizedFormat(path: path, hint: "the pickle holds \(describe(root)), not a state dict or a torch.nn.Module")
         }
     }
 
+    /// Most modules a walk visits: a hostile pickle can share one submodule under two names at
+    /// every level, which would make the walk exponential. (A ViT-L/14 has under 500 modules.)
+    static let maxModules = 100_000
+
     /// `module.state_dict()`: parameters, persistent buffers, then children.
-    static func walk(_ module: PickleObject, prefix: String, path: String, depth: Int, into out: inout [(name: String, view: PickleTensor)]) throws {
+    static func walk(_ module: PickleObject, prefix: String, path: String, depth: Int, budget: inout Int,
+                     into out: inout [(name: String, view: PickleTensor)]) throws {
         guard depth < 200 else { throw CheckpointError.unrecognizedFormat(path: path, hint: "modules nested deeper than 200 levels at '\(prefix)'") }
+        budget -= 1
+        guard budget >= 0 else { throw CheckpointError.unrecognizedFormat(path: path, hint: "more than \(maxModules) submodules (shared submodules repeated exponentially?)") }
         let state = module.state
         func named(_ key: String) throws -> [PicklePair] {
             guard let v = state[key] else { return [] }
@@ -148,7 +156,8 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
             guard let name = p.key.string else { continue }
             switch p.value {
             case .none: continue
-            case .object(let child): try walk(child, prefix: prefix + name + ".", path: path, depth: depth + 1, into: &out)
+            case .object(let child):
+                try walk(child, prefix: prefix + name + ".", path: path, depth: depth + 1, budget: &budget, into: &out)
             default:
                 throw CheckpointError.unrecognizedFormat(path: path, hint: "submodule '\(prefix + name)' is \(describe(p.value)), not a module")
             }

@@ -181,6 +181,24 @@ struct SafeUnpicklerTests {
         }
     }
 
+    @Test func exponentiallySharedModulesAreCapped() throws {
+        // m(i) = Module with _modules {'a': m(i-1), 'b': m(i-1)}: 2^60 paths through 61 objects.
+        func str(_ s: String) -> [UInt8] { [0x8C, UInt8(s.utf8.count)] + Array(s.utf8) }
+        func module(_ children: [UInt8]) -> [UInt8] {
+            [0x68, 0x00, 0x29, 0x81, 0x7D, 0x28] + str("_parameters") + [0x7D] + str("_modules") + [0x7D] + children + [0x75, 0x62]
+        }
+        // The class stays at the bottom of the stack; STOP returns the top, m(60).
+        var p: [UInt8] = [0x80, 0x02] + Array("ctorch.nn.modules.module\nModule\n".utf8) + [0x71, 0x00]
+        p += module([]) + [0x71, 0x01]
+        for i in 1...60 {
+            p += module([0x28] + str("a") + [0x68, UInt8(i)] + str("b") + [0x68, UInt8(i), 0x75]) + [0x71, UInt8(i + 1)]
+        }
+        p += [0x2E]
+        let root = try unpickle(p)
+        var out: [(name: String, view: PickleTensor)] = []
+        #expect(throws: CheckpointError.self) { try TorchCheckpoint.collect(root, path: "test.pkl", into: &out) }
+    }
+
     @Test func opcodeNamesMatchPickletools() {
         #expect(PickleOpcode.binPersId.name == "BINPERSID")
         #expect(PickleOpcode(rawValue: 0x93)?.name == "STACK_GLOBAL")
