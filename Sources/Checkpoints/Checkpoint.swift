@@ -41,7 +41,10 @@ public enum Checkpoint {
     /// Says what an unsupported file looks like, with a conversion hint.
     static func describe(head: [UInt8], path: String) -> String {
         if head.starts(with: [0x80]) && head.count > 1 && head[1] <= 5 {
-            if head.count > 2, head[1] == 2, head[2] == 0x8A {
+            // Legacy torch.save starts with its magic number 0x1950a86a20f9469cfc6c pickled as
+            // LONG1 of 10 bytes: 80 02 8a 0a 6c fc 9c 46 f9 20 6a a8 50 19.
+            let magic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+            if head.starts(with: magic) {
                 return "a legacy (pre-1.6, non-zip) torch.save file; re-save it with a current PyTorch: torch.save(torch.load(f, weights_only=False), f2)"
             }
             return "a raw pickle stream (pickle.dump), not a torch.save zip archive; load it in Python and save the state dict with safetensors.torch.save_file"
