@@ -118,7 +118,7 @@ struct SafetensorsTests {
     func unrecognized() throws {
         let dir = try temporaryFolder()
         let cases: [([UInt8], String)] = [
-            ([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC], "legacy (pre-1.6, non-zip) torch.save"),
+            ([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E], "legacy (pre-1.6, non-zip) torch.save"),
             ([0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 0, 0], "raw pickle stream"),
             ([0x93] + Array("NUMPY".utf8) + [1, 0], "NumPy .npy"),
             (Array("GGUF....xxxx".utf8), "GGUF"),
