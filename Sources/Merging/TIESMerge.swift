@@ -102,7 +102,7 @@ struct _TIESLanes {
     /// The elected sign: sign(s), or `majority` where s is 0 (or NaN).
     @inline(__always)
     func elected(majority: Float) -> _F8 {
-        _Lane.select(s .> 0, _F8(repeating: 1), _Lane.select(s .< 0, _F8(repeating: -1), _F8(repeating: majority)))
+        _F8(repeating: majority).replacing(with: 1, where: s .> 0).replacing(with: -1, where: s .< 0)
     }
 
     /// The merged value under the elected signs `e`.
@@ -117,6 +117,22 @@ struct _TIESLanes {
             return _Lane.select(positive, sumPos, sumNeg) / _F8(pointwiseMax(n, _I8(repeating: 1)))
         case .max:
             return _Lane.select(positive, maxPos, maxNeg) * e
+        }
+    }
+
+    /// The merged value if the elected sign were +1, −1 or 0 everywhere: what
+    /// `value(aggregation, elected:)` gives for those constant signs, computed once.
+    @inline(__always)
+    func candidates(_ aggregation: TIESAggregation) -> (plus: _F8, minus: _F8, zero: _F8) {
+        switch aggregation {
+        case .sum:
+            return (sumPos, sumNeg, sumNeg)
+        case .mean:
+            let one = _I8(repeating: 1)
+            let minus = sumNeg / _F8(pointwiseMax(countNeg, one))
+            return (sumPos / _F8(pointwiseMax(countPos, one)), minus, minus)
+        case .max:
+            return (maxPos, maxNeg * _F8(repeating: -1), maxNeg * _F8(repeating: 0))
         }
     }
 }

@@ -142,14 +142,14 @@ final class _Engine {
     /// same pass.
     ///
     /// The norm needs the majority sign only where the election sum s is 0 (or NaN); there the
-    /// value is accumulated under each possible majority (+1, −1, 0) and the right one is added
+    /// value is accumulated under each possible majority (+1, −1, 0; ``_TIESLanes/candidates(_:)``)
+    /// and the right one is added
     /// once the count is known, so the separate ‖τ_MTL‖₁ pass is not needed.
     func majoritySign(mergedNorm: TIESAggregation? = nil) throws -> (sign: Float, normMerged: Double?) {
         struct Part { var count: Int64 = 0; var decided = 0.0; var undecided: [Double] = [0, 0, 0] }
         var parts = [Part](repeating: Part(), count: workers)
         let T = self.T
         let kth = UnsafePointer(kthPointer)
-        let candidates: [Float] = [1, -1, 0]
         try stream.sweep("TIES sign election") { c in
             parts.withUnsafeMutableBufferPointer { pp in
                 _Stream.run(_Stream.parts(count: c.count)) { p, r in
@@ -164,12 +164,12 @@ final class _Engine {
                             neg &+= _Lane.ones(down)
                             if let agg = mergedNorm {
                                 let isDecided = up .| down
-                                let v = lanes.value(agg, elected: lanes.elected(majority: 0))
-                                decided.add(_Lane.kept(v, where: isDecided))
-                                for m in 0..<3 {
-                                    let u = lanes.value(agg, elected: _F8(repeating: candidates[m]))
-                                    und[m].add(_Lane.kept(u, where: .!isDecided .& live))
-                                }
+                                let v = lanes.candidates(agg)
+                                decided.add(_Lane.kept(_Lane.select(up, v.plus, v.minus), where: isDecided))
+                                let open = .!isDecided .& live
+                                und[0].add(_Lane.kept(v.plus, where: open))
+                                und[1].add(_Lane.kept(v.minus, where: open))
+                                und[2].add(_Lane.kept(v.zero, where: open))
                             }
                             return lanes.s
                         }

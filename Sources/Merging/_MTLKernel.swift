@@ -49,16 +49,41 @@ struct _MTLKernel {
         }
     }
 
-    /// τ_MTL at lanes `j..<j+8` (chunk indices `i..<i+8` of chunk `c`), the base value before the
-    /// consensus mask, and the lanes the mask keeps (all of them without consensus).
+    /// Calls `body` with a base-value function specialised for `base` (so each loop is compiled
+    /// for one aggregation, with no per-group switch on it).
     @inline(__always)
-    func value(_ c: _Chunk, _ b: _F8, _ tasks: UnsafePointer<UnsafePointer<Float>>, _ j: Int, _ i: Int,
-               _ live: _M8) -> (v: _F8, unmasked: _F8, keep: _M8) {
-        let v = baseValue(b, tasks, j)
+    func withBase<R>(_ body: ((_F8, UnsafePointer<UnsafePointer<Float>>, Int) -> _F8) -> R) -> R {
+        let T = taskCount, kth = kth, majority = majority
+        switch base {
+        case .sum:
+            return body { b, tasks, j in _Lane.taskSum(b, tasks, j, T) }
+        case .ties(.sum):
+            return body { b, tasks, j in
+                let l = _TIESLanes(b, tasks, j, T, kth: kth, wantMax: false)
+                return l.value(.sum, elected: l.elected(majority: majority))
+            }
+        case .ties(.mean):
+            return body { b, tasks, j in
+                let l = _TIESLanes(b, tasks, j, T, kth: kth, wantMax: false)
+                return l.value(.mean, elected: l.elected(majority: majority))
+            }
+        case .ties(.max):
+            return body { b, tasks, j in
+                let l = _TIESLanes(b, tasks, j, T, kth: kth, wantMax: true)
+                return l.value(.max, elected: l.elected(majority: majority))
+            }
+        }
+    }
+
+    /// Applies the consensus mask to the base value `v` at lanes `j..<j+8` (chunk indices
+    /// `i..<i+8` of chunk `c`): τ_MTL, and the lanes the mask keeps (all without consensus).
+    @inline(__always)
+    func masked(_ v: _F8, _ c: _Chunk, _ b: _F8, _ tasks: UnsafePointer<UnsafePointer<Float>>, _ j: Int, _ i: Int,
+                _ live: _M8) -> (v: _F8, keep: _M8) {
         let T = taskCount
         switch consensus {
         case .none:
-            return (v, v, _M8(repeating: true))
+            return (v, _M8(repeating: true))
         case let .tall(lambdas, threshold):
             let multi = b + v
             var n = _I8(repeating: 0)
@@ -67,7 +92,7 @@ struct _MTLKernel {
                 n &+= _Lane.ones(_Lane.magnitude(b - f) .> _Lane.magnitude(multi - f) * _F8(repeating: lambdas[t]))
             }
             let keep = n .>= _I8(repeating: Int32(clamping: threshold))
-            return (_Lane.kept(v, where: keep), v, keep)
+            return (_Lane.kept(v, where: keep), keep)
         case let .masks(bits, stride, threshold):
             // Packed bits of arbitrary alignment: gather lane by lane (live lanes only, the
             // padded ones would read past the mask).
@@ -81,7 +106,7 @@ struct _MTLKernel {
                 n[k] = m
             }
             let keep = n .>= _I8(repeating: Int32(clamping: threshold))
-            return (_Lane.kept(v, where: keep), v, keep)
+            return (_Lane.kept(v, where: keep), keep)
         }
     }
 
@@ -89,32 +114,37 @@ struct _MTLKernel {
     /// values of τ_MTL, parameters the consensus mask keeps).
     func compute(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
                  finish: Finish? = nil) -> (nonZero: Int, kept: Int) {
-        var nz = _I8(repeating: 0)
-        var kept = _I8(repeating: 0)
-        c.groups(r, taskCount: taskCount, out: out) { base, tasks, j, i, live in
-            let b = _Lane.load(base, j)
-            let (v, _, keep) = value(c, b, tasks, j, i, live)
-            nz &+= _Lane.ones((v .!= _F8(repeating: 0)) .& live)
-            kept &+= _Lane.ones(keep .& live)
-            return finish?.apply(v, base: b) ?? v
+        withBase { baseValue in
+            var nz = _I8(repeating: 0)
+            var kept = _I8(repeating: 0)
+            c.groups(r, taskCount: taskCount, out: out) { base, tasks, j, i, live in
+                let b = _Lane.load(base, j)
+                let (v, keep) = masked(baseValue(b, tasks, j), c, b, tasks, j, i, live)
+                nz &+= _Lane.ones((v .!= _F8(repeating: 0)) .& live)
+                kept &+= _Lane.ones(keep .& live)
+                return finish?.apply(v, base: b) ?? v
+            }
+            return (_Lane.sum(nz), _Lane.sum(kept))
         }
-        return (_Lane.sum(nz), _Lane.sum(kept))
     }
 
     /// ‖τ_MTL‖₁ over `r`, and ‖Σ_t τ_t‖₁ when `summed` (free when the base is Σ τ_t).
     func norms(_ c: _Chunk, _ r: Range<Int>, summed: Bool) -> (merged: Double, summed: Double) {
-        var merged = _NormAccumulator()
-        var sums = _NormAccumulator()
         let T = taskCount
         let sumIsBase: Bool
         if case .sum = base { sumIsBase = true } else { sumIsBase = false }
-        c.groups(r, taskCount: T) { base, tasks, j, i, live in
-            let b = _Lane.load(base, j)
-            let (v, unmasked, _) = value(c, b, tasks, j, i, live)
-            merged.add(v)
-            if summed { sums.add(sumIsBase ? unmasked : _Lane.taskSum(b, tasks, j, T)) }
-            return v
+        return withBase { baseValue in
+            var merged = _NormAccumulator()
+            var sums = _NormAccumulator()
+            c.groups(r, taskCount: T) { base, tasks, j, i, live in
+                let b = _Lane.load(base, j)
+                let unmasked = baseValue(b, tasks, j)
+                let v = masked(unmasked, c, b, tasks, j, i, live).v
+                merged.add(v)
+                if summed { sums.add(sumIsBase ? unmasked : _Lane.taskSum(b, tasks, j, T)) }
+                return v
+            }
+            return (merged.total, sums.total)
         }
-        return (merged.total, sums.total)
     }
 }
