@@ -3,8 +3,8 @@
 /// Every per-parameter kernel works on 8 consecutive parameters at once (`SIMD8<Float>`), with
 /// the tasks in an inner loop and the per-parameter state (sums, counts, maxima) in registers.
 /// Each lane performs exactly the `Float` operations of the one-parameter definitions, in the
-/// same task order; a conditional update `if c { s += x }` becomes `s += x.replacing(with: 0,
-/// where: .!c)`, which is the same because a sum that starts at +0 never becomes −0, and
+/// same task order; a conditional update `if c { s += x }` becomes `s += _Lane.kept(x, where: c)`
+/// (x or +0), which is the same because a sum that starts at +0 never becomes −0, and
 /// `s + (+0) == s` for every other `s` (NaN included).
 typealias _F8 = SIMD8<Float>
 typealias _I8 = SIMD8<Int32>
