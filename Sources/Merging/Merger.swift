@@ -11,7 +11,7 @@ import Tensors
 /// | Method | Passes |
 /// |---|---|
 /// | sum / average | 1 |
-/// | ties | 3 (k-th value: high and low 16 bits) + 1 (majority sign) + 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write) |
+/// | ties | 2 (k-th value: high and low 16 bits, + ‖Σ τ‖₁) + 1 (majority sign, + ‖τ_MTL‖₁ for LiNeS) + 1 (write) |
 /// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + 3 with `useTies` |
 ///
 /// ```swift
@@ -52,8 +52,13 @@ public enum Merger {
             report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
             normSummed = sel.normSummed
         }
+        // Plain TIES + LiNeS with α from the norms: ‖τ_MTL‖₁ comes with the sign election.
+        let fuseNorm = method == .ties && options.lines != nil && options.lines?.alpha == nil
+        var fusedNorm: Double?
         if useTIES {
-            engine.majority = try engine.majoritySign()
+            let election = try engine.majoritySign(mergedNorm: fuseNorm ? options.aggregation : nil)
+            engine.majority = election.sign
+            fusedNorm = election.normMerged
             report.majoritySign = engine.majority
         }
         if method == .magMasking {
@@ -86,10 +91,16 @@ public enum Merger {
                 if method == .sum {
                     alpha = 1 / Double(T)  // τ_MTL = Σ τ_t, so the norm ratio is exactly 1.
                 } else {
-                    let norms = try engine.norms(kernel: kernel, summed: normSummed == nil)
-                    normSummed = normSummed ?? norms.summed
-                    report.normMerged = norms.merged
-                    alpha = LinesSchedule.mergingAlpha(normSummed: normSummed ?? 0, normMerged: norms.merged, taskCount: T)
+                    var normMerged: Double
+                    if let fusedNorm, normSummed != nil {
+                        normMerged = fusedNorm
+                    } else {
+                        let norms = try engine.norms(kernel: kernel, summed: normSummed == nil)
+                        normSummed = normSummed ?? norms.summed
+                        normMerged = norms.merged
+                    }
+                    report.normMerged = normMerged
+                    alpha = LinesSchedule.mergingAlpha(normSummed: normSummed ?? 0, normMerged: normMerged, taskCount: T)
                 }
             }
             schedule = LinesSchedule(alpha: alpha ?? 1 / Double(T), beta: lines.beta, layerCount: map.layerCount)
@@ -143,7 +154,7 @@ public enum Merger {
             engine.kth = sel.kth
             report.thresholds = sel.kth
             report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-            engine.majority = try engine.majoritySign()
+            engine.majority = try engine.majoritySign().sign
             report.majoritySign = engine.majority
         }
         let kernel = _MTLKernel(base: useTies ? .ties(.sum) : .sum, consensus: .none, taskCount: T,

@@ -58,3 +58,81 @@ public enum TIESMerge {
         return s > 0 ? 1 : (s < 0 ? -1 : 0)
     }
 }
+
+/// ``TIESMerge/value(at:base:tasks:taskCount:kth:aggregation:majority:)`` for 8 parameters at
+/// once, split by sign so that the elected sign can be applied afterwards (or several candidate
+/// signs tried, as the fused sign-election + norm pass does).
+///
+/// The disjoint merge keeps the trimmed τ_t with `τ_t > 0` where the elected sign is > 0 and
+/// `τ_t < 0` otherwise; accumulating both sides separately, each in task order, gives exactly
+/// the scalar accumulator of either choice.
+struct _TIESLanes {
+    /// Σ_t trimmed τ_t, in task order: the election sum `s`.
+    var s = _F8(repeating: 0)
+    /// Σ of the trimmed τ_t > 0 / < 0, in task order.
+    var sumPos = _F8(repeating: 0), sumNeg = _F8(repeating: 0)
+    /// How many trimmed τ_t are > 0 / < 0.
+    var countPos = _I8(repeating: 0), countNeg = _I8(repeating: 0)
+    /// max |τ_t| over the trimmed τ_t > 0 / < 0 (0 when there are none); only with `wantMax`.
+    var maxPos = _F8(repeating: 0), maxNeg = _F8(repeating: 0)
+
+    /// Reads lanes `j..<j+8` of every task; `b` is θ0 there.
+    @inline(__always)
+    init(_ b: _F8, _ tasks: UnsafePointer<UnsafePointer<Float>>, _ j: Int, _ T: Int,
+         kth: UnsafePointer<Float>, wantMax: Bool) {
+        let zero = _F8(repeating: 0)
+        for t in 0..<T {
+            let x = _Lane.load(tasks[t], j) - b
+            let mag = _Lane.magnitude(x)
+            let kept = mag .>= _F8(repeating: kth[t])
+            let pos = kept .& (x .> zero)
+            let neg = kept .& (x .< zero)
+            s += _Lane.kept(x, where: kept)
+            sumPos += _Lane.kept(x, where: pos)
+            sumNeg += _Lane.kept(x, where: neg)
+            countPos &+= _Lane.ones(pos)
+            countNeg &+= _Lane.ones(neg)
+            if wantMax {
+                maxPos = pointwiseMax(maxPos, _Lane.kept(mag, where: pos))
+                maxNeg = pointwiseMax(maxNeg, _Lane.kept(mag, where: neg))
+            }
+        }
+    }
+
+    /// The elected sign: sign(s), or `majority` where s is 0 (or NaN).
+    @inline(__always)
+    func elected(majority: Float) -> _F8 {
+        _F8(repeating: majority).replacing(with: 1, where: s .> 0).replacing(with: -1, where: s .< 0)
+    }
+
+    /// The merged value under the elected signs `e`.
+    @inline(__always)
+    func value(_ aggregation: TIESAggregation, elected e: _F8) -> _F8 {
+        let positive = e .> 0
+        switch aggregation {
+        case .sum:
+            return _Lane.select(positive, sumPos, sumNeg)
+        case .mean:
+            let n = _Lane.select(positive, countPos, countNeg)
+            return _Lane.select(positive, sumPos, sumNeg) / _F8(pointwiseMax(n, _I8(repeating: 1)))
+        case .max:
+            return _Lane.select(positive, maxPos, maxNeg) * e
+        }
+    }
+
+    /// The merged value if the elected sign were +1, −1 or 0 everywhere: what
+    /// `value(aggregation, elected:)` gives for those constant signs, computed once.
+    @inline(__always)
+    func candidates(_ aggregation: TIESAggregation) -> (plus: _F8, minus: _F8, zero: _F8) {
+        switch aggregation {
+        case .sum:
+            return (sumPos, sumNeg, sumNeg)
+        case .mean:
+            let one = _I8(repeating: 1)
+            let minus = sumNeg / _F8(pointwiseMax(countNeg, one))
+            return (sumPos / _F8(pointwiseMax(countPos, one)), minus, minus)
+        case .max:
+            return (maxPos, maxNeg * _F8(repeating: -1), maxNeg * _F8(repeating: 0))
+        }
+    }
+}

@@ -42,17 +42,30 @@ final class _Engine {
         defer { hist.deallocate() }
         hist.initialize(repeating: 0, count: workers * T * bins)
         var normParts = [Double](repeating: 0, count: workers)
+        // Pass 1: high 16 bits of |τ_t| into per-worker, per-task histograms (+ ‖Σ_t τ_t‖₁).
         try stream.sweep("pass 1/2 of the top-\(k)% threshold") { c in
-            let parts = _Stream.parts(count: c.count)
             normParts.withUnsafeMutableBufferPointer { np in
-                _Stream.run(parts) { p, r in
-                    let b0 = c.base
-                    for t in 0..<T {
-                        let h = hist + (p * T + t) * bins
-                        let pt = c.tasks[t]
-                        for i in r { h[Int(((pt[i] - b0[i]).bitPattern & 0x7FFF_FFFF) >> 16)] += 1 }
+                _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                    var norm = _NormAccumulator()
+                    let h0 = hist + p * T * bins
+                    c.groups(r, taskCount: T) { base, tasks, j, _, live in
+                        let b = _Lane.load(base, j)
+                        var sum = _F8(repeating: 0)
+                        for t in 0..<T {
+                            let x = _Lane.load(tasks[t], j) - b
+                            sum += x
+                            let high = _Lane.magnitudeBits(x) &>> 16
+                            let h = h0 + t * bins
+                            // All 8 lanes, padded ones too: see the correction below.
+                            for lane in 0..<8 { h[Int(high[lane])] += 1 }
+                        }
+                        if wantNorm { norm.add(sum) }
+                        return sum
                     }
-                    if wantNorm { np[p] += _Engine.summedAbs(c, r, T) }
+                    // The padded lanes of a partial last group hold τ = +0, counted in bucket 0.
+                    let padded = (8 - r.count % 8) % 8
+                    if padded > 0 { for t in 0..<T { h0[t * bins] -= padded } }
+                    np[p] += norm.total
                 }
             }
         }
@@ -66,16 +79,23 @@ final class _Engine {
             selections.append(s)
         }
         hist.update(repeating: 0, count: workers * T * bins)
+        // Pass 2: low 16 bits of the |τ_t| in the chosen bucket; a vector compare skips the
+        // (vast majority of) groups with no value in it.
         try stream.sweep("pass 2/2 of the top-\(k)% threshold") { c in
-            _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                let b0 = c.base
-                for t in 0..<T {
-                    let h = hist + (p * T + t) * bins
-                    let pt = c.tasks[t]
-                    let bucket = buckets[t]
-                    for i in r {
-                        let bits = (pt[i] - b0[i]).bitPattern & 0x7FFF_FFFF
-                        if bits >> 16 == bucket { h[Int(bits & 0xFFFF)] += 1 }
+            buckets.withUnsafeBufferPointer { bucket in
+                _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                    let h0 = hist + p * T * bins
+                    c.groups(r, taskCount: T) { base, tasks, j, _, live in
+                        let b = _Lane.load(base, j)
+                        for t in 0..<T {
+                            let bits = _Lane.magnitudeBits(_Lane.load(tasks[t], j) - b)
+                            let hit = unsafeBitCast(bits &>> 16 .== _U8(repeating: bucket[t]), to: _M8.self)
+                            if _Lane.any(hit) {
+                                let h = h0 + t * bins
+                                for lane in 0..<8 where hit[lane] && live[lane] { h[Int(bits[lane] & 0xFFFF)] += 1 }
+                            }
+                        }
+                        return b
                     }
                 }
             }
@@ -97,75 +117,87 @@ final class _Engine {
         return (kth, kept, wantNorm ? normParts.reduce(0, +) : nil)
     }
 
-    /// Σ over `r` of |Σ_t τ_t| (sum over t in `Float`, in task order).
-    @inline(__always)
-    static func summedAbs(_ c: _Chunk, _ r: Range<Int>, _ T: Int) -> Double {
-        var total = 0.0
-        var acc: Float = 0
-        var n = 0
-        for i in r {
-            let b = c.base[i]
-            var s: Float = 0
-            for t in 0..<T { s += c.tasks[t][i] - b }
-            acc += abs(s)
-            n += 1
-            if n == 256 { total += Double(acc); acc = 0; n = 0 }
-        }
-        return total + Double(acc)
-    }
-
     /// ‖Σ_t τ_t‖₁ alone (one pass).
     func summedNorm() throws -> Double {
         var parts = [Double](repeating: 0, count: workers)
         let T = self.T
         try stream.sweep("‖Σ τ‖₁") { c in
             parts.withUnsafeMutableBufferPointer { np in
-                _Stream.run(_Stream.parts(count: c.count)) { p, r in np[p] += _Engine.summedAbs(c, r, T) }
+                _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                    var norm = _NormAccumulator()
+                    c.groups(r, taskCount: T) { base, tasks, j, _, _ in
+                        let v = _Lane.taskSum(_Lane.load(base, j), tasks, j, T)
+                        norm.add(v)
+                        return v
+                    }
+                    np[p] += norm.total
+                }
             }
         }
         return parts.reduce(0, +)
     }
 
-    /// TIES's global majority sign: sign(Σ over parameters of sign(Σ_t trimmed τ_t)), counted in Int64.
-    func majoritySign() throws -> Float {
-        var counts = [Int64](repeating: 0, count: workers)
+    /// TIES's global majority sign: sign(Σ over parameters of sign(Σ_t trimmed τ_t)), counted in
+    /// Int64; with `mergedNorm`, also ‖τ_TIES‖₁ (aggregation `aggregation`, no consensus) in the
+    /// same pass.
+    ///
+    /// The norm needs the majority sign only where the election sum s is 0 (or NaN); there the
+    /// value is accumulated under each possible majority (+1, −1, 0; ``_TIESLanes/candidates(_:)``)
+    /// and the right one is added
+    /// once the count is known, so the separate ‖τ_MTL‖₁ pass is not needed.
+    func majoritySign(mergedNorm: TIESAggregation? = nil) throws -> (sign: Float, normMerged: Double?) {
+        struct Part { var count: Int64 = 0; var decided = 0.0; var undecided: [Double] = [0, 0, 0] }
+        var parts = [Part](repeating: Part(), count: workers)
         let T = self.T
         let kth = UnsafePointer(kthPointer)
         try stream.sweep("TIES sign election") { c in
-            counts.withUnsafeMutableBufferPointer { cp in
+            parts.withUnsafeMutableBufferPointer { pp in
                 _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                    var n: Int64 = 0
-                    for i in r { n += Int64(TIESMerge.signOfTrimmedSum(at: i, base: c.base[i], tasks: c.tasks, taskCount: T, kth: kth)) }
-                    cp[p] += n
+                    var pos = _I8(repeating: 0), neg = _I8(repeating: 0)
+                    var decided = _NormAccumulator()
+                    var undecided = [_NormAccumulator](repeating: _NormAccumulator(), count: 3)
+                    undecided.withUnsafeMutableBufferPointer { und in
+                        c.groups(r, taskCount: T) { base, tasks, j, _, live in
+                            let lanes = _TIESLanes(_Lane.load(base, j), tasks, j, T, kth: kth, wantMax: mergedNorm == .max)
+                            let up = (lanes.s .> 0) .& live, down = (lanes.s .< 0) .& live
+                            pos &+= _Lane.ones(up)
+                            neg &+= _Lane.ones(down)
+                            if let agg = mergedNorm {
+                                let isDecided = up .| down
+                                let v = lanes.candidates(agg)
+                                decided.add(_Lane.kept(_Lane.select(up, v.plus, v.minus), where: isDecided))
+                                let open = .!isDecided .& live
+                                und[0].add(_Lane.kept(v.plus, where: open))
+                                und[1].add(_Lane.kept(v.minus, where: open))
+                                und[2].add(_Lane.kept(v.zero, where: open))
+                            }
+                            return lanes.s
+                        }
+                    }
+                    pp[p].count += Int64(_Lane.sum(pos) - _Lane.sum(neg))
+                    pp[p].decided += decided.total
+                    for m in 0..<3 { pp[p].undecided[m] += undecided[m].total }
                 }
             }
         }
-        let total = counts.reduce(0, +)
-        return total > 0 ? 1 : (total < 0 ? -1 : 0)
+        let total = parts.reduce(0) { $0 + $1.count }
+        let sign: Float = total > 0 ? 1 : (total < 0 ? -1 : 0)
+        guard mergedNorm != nil else { return (sign, nil) }
+        let m = sign > 0 ? 0 : (sign < 0 ? 1 : 2)
+        return (sign, parts.reduce(0) { $0 + $1.decided } + parts.reduce(0) { $0 + $1.undecided[m] })
     }
 
     /// ‖τ_MTL‖₁ (and ‖Σ τ_t‖₁ when `summed`) in one pass.
     func norms(kernel: _MTLKernel, summed: Bool) throws -> (merged: Double, summed: Double) {
         var merged = [Double](repeating: 0, count: workers)
         var sums = [Double](repeating: 0, count: workers)
-        let T = self.T
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: stream.chunkSize)
-        defer { buffer.deallocate() }
         try stream.sweep("‖τ_MTL‖₁ for LiNeS α") { c in
             merged.withUnsafeMutableBufferPointer { mp in
                 sums.withUnsafeMutableBufferPointer { sp in
                     _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                        _ = kernel.compute(c, r, into: buffer)
-                        var total = 0.0
-                        var acc: Float = 0
-                        var n = 0
-                        for i in r {
-                            acc += abs(buffer[i])
-                            n += 1
-                            if n == 256 { total += Double(acc); acc = 0; n = 0 }
-                        }
-                        mp[p] += total + Double(acc)
-                        if summed { sp[p] += _Engine.summedAbs(c, r, T) }
+                        let n = kernel.norms(c, r, summed: summed)
+                        mp[p] += n.merged
+                        sp[p] += n.summed
                     }
                 }
             }
@@ -192,10 +224,9 @@ final class _Engine {
                 nonZero.withUnsafeMutableBufferPointer { nz in
                     kept.withUnsafeMutableBufferPointer { kp in
                         _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                            let s = kernel.compute(c, r, into: dst)
+                            let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
                             nz[p] += s.nonZero
                             kp[p] += s.kept
-                            _Engine.finish(dst, base: c.base, r, lam, outer, taskVectorOnly)
                         }
                     }
                 }
@@ -209,19 +240,6 @@ final class _Engine {
             throw error
         }
         return (nonZero.reduce(0, +), kept.reduce(0, +))
-    }
-
-    /// dst[i] = (θ0[i] +) outer·(λ·dst[i]).
-    @inline(__always)
-    static func finish(_ dst: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>, _ r: Range<Int>,
-                       _ lam: Float, _ outer: Float?, _ taskVectorOnly: Bool) {
-        if let outer {
-            if taskVectorOnly { for i in r { dst[i] = outer * (lam * dst[i]) } }
-            else { for i in r { dst[i] = base[i] + outer * (lam * dst[i]) } }
-        } else {
-            if taskVectorOnly { for i in r { dst[i] = lam * dst[i] } }
-            else { for i in r { dst[i] = base[i] + lam * dst[i] } }
-        }
     }
 
     /// mag-masking: one model per task, θ0 + λ·(m_t ⊙ Σ τ), m_t = 1[|τ_t| ≥ kth_t], into folder `output`.
@@ -243,17 +261,16 @@ final class _Engine {
                     let dst = out + c.start
                     nz.withUnsafeMutableBufferPointer { nzp in
                         _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                            var n = 0
-                            for i in r {
-                                let b = c.base[i]
-                                var v: Float = 0
-                                for t in 0..<T { v += c.tasks[t][i] - b }
-                                if !(abs(c.tasks[task][i] - b) >= threshold) { v = 0 }
-                                if v != 0 { n += 1 }
-                                dst[i] = v
+                            var n = _I8(repeating: 0)
+                            let finish = _MTLKernel.Finish(lambda: lam, outer: nil, taskVectorOnly: options.taskVectorOnly)
+                            c.groups(r, taskCount: T, out: dst) { base, tasks, j, _, live in
+                                let b = _Lane.load(base, j)
+                                let own = _Lane.magnitude(_Lane.load(tasks[task], j) - b) .>= _F8(repeating: threshold)
+                                let v = _Lane.kept(_Lane.taskSum(b, tasks, j, T), where: own)
+                                n &+= _Lane.ones((v .!= _F8(repeating: 0)) .& live)
+                                return finish.apply(v, base: b)
                             }
-                            nzp[p] += n
-                            _Engine.finish(dst, base: c.base, r, lam, nil, options.taskVectorOnly)
+                            nzp[p] += _Lane.sum(n)
                         }
                     }
                 } endOfTensor: { ki in
@@ -285,15 +302,19 @@ final class _Engine {
         for t in 0..<T { lam[t] = lambdas[t] }
         try stream.sweep("TALL masks") { c in
             _Stream.run(_Stream.parts(count: c.count, global: c.global, alignedTo8: true)) { _, r in
-                for i in r {
-                    let b = c.base[i]
-                    let multi = b + kernel.baseValue(c, i)
-                    let g = c.global + i
-                    let bit = UInt8(0x80) >> UInt8(g & 7)
+                c.groups(r, taskCount: T) { base, tasks, j, i, live in
+                    let b = _Lane.load(base, j)
+                    let multi = b + kernel.baseValue(b, tasks, j)
                     for t in 0..<T {
-                        let f = c.tasks[t][i]
-                        if abs(b - f) > abs(multi - f) * lam[t] { bits[t * stride + (g >> 3)] |= bit }
+                        let f = _Lane.load(tasks[t], j)
+                        let on = (_Lane.magnitude(b - f) .> _Lane.magnitude(multi - f) * _F8(repeating: lam[t])) .& live
+                        guard any(on) else { continue }
+                        for k in 0..<8 where on[k] {
+                            let g = c.global + i + k
+                            bits[t * stride + (g >> 3)] |= UInt8(0x80) >> UInt8(g & 7)
+                        }
                     }
+                    return multi
                 }
             }
         }

@@ -38,11 +38,21 @@ final class _Stream {
 
     deinit { taskPointers.deallocate() }
 
+    /// Whether each pass prints its wall time to stderr (`LINES_MERGE_TIMING=1`), for profiling.
+    static let timing = ProcessInfo.processInfo.environment["LINES_MERGE_TIMING"] != nil
+
     /// One pass over every tensor; `endOfTensor(i)` runs after tensor `i`'s last chunk.
     func sweep(_ label: String, _ body: (_Chunk) throws -> Void, endOfTensor: ((Int) throws -> Void)? = nil) throws {
         let T = inputs.taskCount
         let total = inputs.tensors.count
         progress?(label, 0, total)
+        let started = _Stream.timing ? DispatchTime.now().uptimeNanoseconds : 0
+        defer {
+            if _Stream.timing {
+                let s = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                FileHandle.standardError.write("[LINES_MERGE_TIMING] \(label): \(String(format: "%.3f", s)) s\n".data(using: .utf8)!)
+            }
+        }
         for (ki, info) in inputs.tensors.enumerated() {
             let n = info.count
             var s = 0
