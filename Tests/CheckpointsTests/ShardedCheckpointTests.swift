@@ -21,6 +21,15 @@ struct ShardedCheckpointTests {
         #expect(try reader.read("model.layers.1.self_attn.q_proj.weight") == shard.read("model.layers.1.self_attn.q_proj.weight"))
     }
 
+    @Test("a sharded PyTorch folder (pytorch_model.bin.index.json) reads the same tensors")
+    func readBinShards() throws {
+        let bin = try Checkpoint.open(safetensorsFixture("sharded_bin"))
+        let st = try Checkpoint.open(folder)
+        #expect(bin.format == .shardedPyTorch)
+        #expect(Set(bin.tensors.map(\.name)) == Set(st.tensors.map(\.name)))
+        for t in st.tensors { #expect(try bin.read(t.name) == st.read(t.name), "\(t.name)") }
+    }
+
     @Test("writing the same tensors with the same limit gives byte-identical shards and index")
     func writeIdentical() throws {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: safetensorsFixture("sharded.manifest.json"))) as! [String: Any]
