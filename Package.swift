@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Merging", targets: ["Merging"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -27,6 +28,16 @@ let package = Package(
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors"]),
         .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"]),
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+        ),
+        .target(name: "Datasets", dependencies: ["Tensors", "CImageCodecs"]),
+        .executableTarget(
+            name: "lines-preprocess-bench",
+            dependencies: ["Datasets"],
+            path: "Benchmarks/PreprocessBench"
+        ),
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
@@ -37,6 +48,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["Merging", "Checkpoints", "Tensors"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
