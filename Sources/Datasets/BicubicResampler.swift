@@ -179,26 +179,35 @@ public enum BicubicResampler {
         let bias = Int32(1) << Int32(precisionBits - 1)
         let taps = c.taps
         c.weights.withUnsafeBufferPointer { wbuf in
-            guard let weights = wbuf.baseAddress else { return }
-            var o = out
-            for y in rows {
-                let row = src + y * stride
-                for xx in columns {
-                    let xmin = c.first[xx], n = c.count[xx]
-                    let k = weights + xx * taps
-                    var s0 = bias, s1 = bias, s2 = bias
-                    var p = row + (xmin - columnOffset) * 3
-                    for x in 0..<n {
-                        let w = k[x]
-                        s0 &+= Int32(p[0]) &* w
-                        s1 &+= Int32(p[1]) &* w
-                        s2 &+= Int32(p[2]) &* w
-                        p += 3
+            c.first.withUnsafeBufferPointer { firsts in
+                c.count.withUnsafeBufferPointer { counts in
+                    guard let weights = wbuf.baseAddress, let first = firsts.baseAddress,
+                          let count = counts.baseAddress else { return }
+                    var o = out
+                    for y in rows {
+                        let row = src + y * stride
+                        for xx in columns {
+                            let n = count[xx]
+                            let k = weights + xx * taps
+                            // All channels at once: each tap loads 4 bytes (this pixel and the
+                            // next one's red, which exists for every tap but the last) as 32-bit
+                            // lanes; the last tap is loaded byte by byte so no read passes the row.
+                            var sum = SIMD4<Int32>(repeating: bias)
+                            let p = row + (first[xx] - columnOffset) * 3
+                            if n > 0 {
+                                for x in 0..<(n - 1) {
+                                    let v = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
+                                    sum &+= SIMD4<Int32>(truncatingIfNeeded: v) &* k[x]
+                                }
+                                let q = p + 3 * (n - 1)
+                                sum &+= SIMD4<Int32>(Int32(q[0]), Int32(q[1]), Int32(q[2]), 0) &* k[n - 1]
+                            }
+                            o[0] = clip8(sum[0])
+                            o[1] = clip8(sum[1])
+                            o[2] = clip8(sum[2])
+                            o += 3
+                        }
                     }
-                    o[0] = clip8(s0)
-                    o[1] = clip8(s1)
-                    o[2] = clip8(s2)
-                    o += 3
                 }
             }
         }

@@ -30,18 +30,24 @@ public enum ImageDecoder {
         } catch {
             throw ImageError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
         }
-        return try decode(data: [UInt8](data), name: url.path)
+        return try data.withUnsafeBytes { try decode(bytes: $0, name: url.path) }
     }
 
     /// Decodes an image held in memory; `name` is used in error messages only.
     /// - Throws: ``ImageError`` naming `name`.
     public static func decode(data: [UInt8], name: String) throws -> RGBImage {
+        try data.withUnsafeBytes { try decode(bytes: $0, name: name) }
+    }
+
+    /// Decodes the image in `bytes` without copying them; `name` is used in error messages only.
+    /// - Throws: ``ImageError`` naming `name`.
+    public static func decode(bytes data: UnsafeRawBufferPointer, name: String) throws -> RGBImage {
         guard !data.isEmpty else { throw ImageError.empty(file: name) }
-        let kind = ImageKind.detect(data)
+        let kind = ImageKind.detect(Array(data.prefix(16)))
         switch kind {
         case .jpeg: return try _CodecBridge.decodeJPEG(data, name: name)
         case .png: return try _CodecBridge.decodePNG(data, name: name)
-        case .pnm: return try PNMReader.decode(data, name: name)
+        case .pnm: return try PNMReader.decode(Array(data), name: name)
         case .otherNetpbm:
             let magic = String(decoding: data.prefix(2), as: UTF8.self)
             throw ImageError.unsupportedVariant(

@@ -3,21 +3,19 @@ import CImageCodecs
 /// Calls the C shims over libjpeg-turbo and libpng and converts their samples to RGB the way
 /// Pillow's `convert("RGB")` does.
 enum _CodecBridge {
-    static func decodeJPEG(_ data: [UInt8], name: String) throws -> RGBImage {
+    static func decodeJPEG(_ data: UnsafeRawBufferPointer, name: String) throws -> RGBImage {
         try decode(data, name: name, kind: .jpeg, lines_jpeg_decode)
     }
 
-    static func decodePNG(_ data: [UInt8], name: String) throws -> RGBImage {
+    static func decodePNG(_ data: UnsafeRawBufferPointer, name: String) throws -> RGBImage {
         try decode(data, name: name, kind: .png, lines_png_decode)
     }
 
     private typealias Decoder = (UnsafePointer<UInt8>?, Int, Int, UnsafeMutablePointer<lines_decoded_image>?) -> Int32
 
-    private static func decode(_ data: [UInt8], name: String, kind: ImageKind, _ decoder: Decoder) throws -> RGBImage {
+    private static func decode(_ data: UnsafeRawBufferPointer, name: String, kind: ImageKind, _ decoder: Decoder) throws -> RGBImage {
         var raw = lines_decoded_image()
-        let status = data.withUnsafeBufferPointer { buffer in
-            decoder(buffer.baseAddress, buffer.count, ImageDecoder.maxPixels, &raw)
-        }
+        let status = decoder(data.baseAddress?.assumingMemoryBound(to: UInt8.self), data.count, ImageDecoder.maxPixels, &raw)
         defer { lines_decoded_free(&raw) }
         let message = withUnsafeBytes(of: raw.message) { bytes in
             String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -42,6 +40,10 @@ enum _CodecBridge {
             throw ImageError.corrupt(file: name, kind: kind, detail: "the decoder returned no pixels")
         }
         let count = width * height
+        if channels == 3 && raw.bit_depth == 8 && kind == .jpeg || channels == 3 && raw.bit_depth == 8 && raw.png_color_type == 2 {
+            // Already RGB: one copy.
+            return RGBImage(width: width, height: height, pixels: Array(UnsafeBufferPointer(start: samples, count: count * 3)))
+        }
         var rgb = [UInt8](repeating: 0, count: count * 3)
         let palette: [UInt8] = withUnsafeBytes(of: raw.palette) { Array($0) }
         let paletteCount = Int(raw.palette_count)

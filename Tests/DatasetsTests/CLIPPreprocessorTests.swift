@@ -20,10 +20,19 @@ struct CLIPPreprocessorTests {
         }
     }
 
+    @Test("Pillow 13 pass order: vertical pass first when the height shrinks by more than twice the width (regression: rgb_wide differed by 6)")
+    func verticalFirstPassOrder() throws {
+        let source = try ImageDecoder.decode(contentsOf: fixture("rgb.png"))
+        let reference = try bytesTensor(try expectedFile(), "resize/rgb_wide")
+        #expect(BicubicResampler.resize(source, to: (200, 3)).pixels == reference.bytes)
+    }
+
     @Test("resizing a crop equals cropping the full resize")
     func cropEqualsFullResize() throws {
         let source = try ImageDecoder.decode(contentsOf: fixture("big.png"))
-        for (size, crop) in [((64, 48), (5, 3, 40, 30)), ((300, 222), (17, 0, 200, 222)), ((161, 60), (0, 7, 161, 9))] {
+        // Horizontal-first, both upscales, one axis only, and vertical-first (height shrinks most).
+        for (size, crop) in [((64, 48), (5, 3, 40, 30)), ((300, 222), (17, 0, 200, 222)), ((161, 60), (0, 7, 161, 9)),
+                             ((200, 20), (10, 2, 150, 15)), ((90, 30), (0, 0, 90, 30))] {
             let full = BicubicResampler.resize(source, to: size)
             let part = BicubicResampler.resize(source, to: size, crop: (crop.0, crop.1, crop.2, crop.3))
             #expect(part == full.cropped(x: crop.0, y: crop.1, width: crop.2, height: crop.3))
