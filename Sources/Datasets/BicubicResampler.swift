@@ -176,39 +176,47 @@ public enum BicubicResampler {
         _ src: UnsafePointer<UInt8>, stride: Int, rows: Range<Int>, columnOffset: Int, coefficients c: AxisCoefficients,
         columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>
     ) {
-        let bias = Int32(1) << Int32(precisionBits - 1)
-        let taps = c.taps
-        c.weights.withUnsafeBufferPointer { wbuf in
-            c.first.withUnsafeBufferPointer { firsts in
-                c.count.withUnsafeBufferPointer { counts in
-                    guard let weights = wbuf.baseAddress, let first = firsts.baseAddress,
-                          let count = counts.baseAddress else { return }
-                    var o = out
-                    for y in rows {
-                        let row = src + y * stride
-                        for xx in columns {
-                            let n = count[xx]
-                            let k = weights + xx * taps
-                            // All channels at once: each tap loads 4 bytes (this pixel and the
-                            // next one's red, which exists for every tap but the last) as 32-bit
-                            // lanes; the last tap is loaded byte by byte so no read passes the row.
-                            var sum = SIMD4<Int32>(repeating: bias)
-                            let p = row + (first[xx] - columnOffset) * 3
-                            if n > 0 {
-                                for x in 0..<(n - 1) {
-                                    let v = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
-                                    sum &+= SIMD4<Int32>(truncatingIfNeeded: v) &* k[x]
-                                }
-                                let q = p + 3 * (n - 1)
-                                sum &+= SIMD4<Int32>(Int32(q[0]), Int32(q[1]), Int32(q[2]), 0) &* k[n - 1]
-                            }
-                            o[0] = clip8(sum[0])
-                            o[1] = clip8(sum[1])
-                            o[2] = clip8(sum[2])
-                            o += 3
-                        }
-                    }
+        c.weights.withUnsafeBufferPointer { weights in
+            c.first.withUnsafeBufferPointer { first in
+                c.count.withUnsafeBufferPointer { count in
+                    guard let w = weights.baseAddress, let f = first.baseAddress, let n = count.baseAddress else { return }
+                    horizontalKernel(src, stride: stride, rows: rows, columnOffset: columnOffset, taps: c.taps,
+                                     weights: w, first: f, count: n, columns: columns, into: out)
                 }
+            }
+        }
+    }
+
+
+    static func horizontalKernel(
+        _ src: UnsafePointer<UInt8>, stride: Int, rows: Range<Int>, columnOffset: Int, taps: Int,
+        weights: UnsafePointer<Int32>, first: UnsafePointer<Int>, count: UnsafePointer<Int>,
+        columns: Range<Int>, into out: UnsafeMutablePointer<UInt8>
+    ) {
+        let bias = Int32(1) << Int32(precisionBits - 1)
+        var o = out
+        for y in rows {
+            let row = src + y * stride
+            for xx in columns {
+                let n = count[xx]
+                let k = weights + xx * taps
+                // All channels at once: each tap loads 4 bytes (this pixel and the next one's
+                // red, which exists for every tap but the last) as 32-bit lanes; the last tap is
+                // loaded byte by byte so no read passes the end of the row.
+                var sum = SIMD4<Int32>(repeating: bias)
+                let p = row + (first[xx] - columnOffset) * 3
+                if n > 0 {
+                    for x in 0..<(n - 1) {
+                        let v = UnsafeRawPointer(p + 3 * x).loadUnaligned(as: SIMD4<UInt8>.self)
+                        sum &+= SIMD4<Int32>(truncatingIfNeeded: v) &* k[x]
+                    }
+                    let q = p + 3 * (n - 1)
+                    sum &+= SIMD4<Int32>(Int32(q[0]), Int32(q[1]), Int32(q[2]), 0) &* k[n - 1]
+                }
+                o[0] = clip8(sum[0])
+                o[1] = clip8(sum[1])
+                o[2] = clip8(sum[2])
+                o += 3
             }
         }
     }
@@ -219,25 +227,36 @@ public enum BicubicResampler {
         _ src: UnsafePointer<UInt8>, stride: Int, rowOffset: Int, coefficients c: AxisCoefficients,
         rows: Range<Int>, columns: Int, into out: UnsafeMutablePointer<UInt8>
     ) {
-        let bias = Int32(1) << Int32(precisionBits - 1)
-        let taps = c.taps
-        let accumulator = UnsafeMutablePointer<Int32>.allocate(capacity: columns)
+        let accumulator = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, columns))
         defer { accumulator.deallocate() }
-        c.weights.withUnsafeBufferPointer { wbuf in
-            guard let weights = wbuf.baseAddress else { return }
-            var o = out
-            for yy in rows {
-                accumulator.update(repeating: bias, count: columns)
-                let ymin = c.first[yy], n = c.count[yy]
-                let k = weights + yy * taps
-                for y in 0..<n {
-                    let w = k[y]
-                    let line = src + (ymin + y - rowOffset) * stride
-                    for i in 0..<columns { accumulator[i] &+= Int32(line[i]) &* w }
+        c.weights.withUnsafeBufferPointer { weights in
+            c.first.withUnsafeBufferPointer { first in
+                c.count.withUnsafeBufferPointer { count in
+                    guard let w = weights.baseAddress, let f = first.baseAddress, let n = count.baseAddress else { return }
+                    verticalKernel(src, stride: stride, rowOffset: rowOffset, taps: c.taps, weights: w, first: f,
+                                   count: n, rows: rows, columns: columns, accumulator: accumulator, into: out)
                 }
-                for i in 0..<columns { o[i] = clip8(accumulator[i]) }
-                o += columns
             }
+        }
+    }
+
+    static func verticalKernel(
+        _ src: UnsafePointer<UInt8>, stride: Int, rowOffset: Int, taps: Int, weights: UnsafePointer<Int32>,
+        first: UnsafePointer<Int>, count: UnsafePointer<Int>, rows: Range<Int>, columns: Int,
+        accumulator: UnsafeMutablePointer<Int32>, into out: UnsafeMutablePointer<UInt8>
+    ) {
+        let bias = Int32(1) << Int32(precisionBits - 1)
+        var o = out
+        for yy in rows {
+            accumulator.update(repeating: bias, count: columns)
+            let k = weights + yy * taps
+            for y in 0..<count[yy] {
+                let w = k[y]
+                let line = src + (first[yy] + y - rowOffset) * stride
+                for i in 0..<columns { accumulator[i] &+= Int32(line[i]) &* w }
+            }
+            for i in 0..<columns { o[i] = clip8(accumulator[i]) }
+            o += columns
         }
     }
 }

@@ -86,18 +86,24 @@ public struct CLIPPreprocessor: Sendable {
     /// Preprocesses one image into `3 * size * size` floats at `destination` (CHW).
     public func preprocess(_ image: RGBImage, into destination: UnsafeMutablePointer<Float>) {
         let cropped = resizedAndCropped(image)
-        let plane = size * size
         cropped.pixels.withUnsafeBufferPointer { px in
             table.withUnsafeBufferPointer { lut in
                 guard let p = px.baseAddress, let t = lut.baseAddress else { return }
-                let r = destination, g = destination + plane, b = destination + 2 * plane
-                let tg = t + 256, tb = t + 512
-                for i in 0..<plane {
-                    r[i] = t[Int(p[3 * i])]
-                    g[i] = tg[Int(p[3 * i + 1])]
-                    b[i] = tb[Int(p[3 * i + 2])]
-                }
+                CLIPPreprocessor.normalize(p, count: size * size, table: t, into: destination)
             }
+        }
+    }
+
+    /// Writes the three planes of `count` RGB pixels through the per-channel lookup `table`.
+    static func normalize(
+        _ p: UnsafePointer<UInt8>, count plane: Int, table t: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>
+    ) {
+        let r = destination, g = destination + plane, b = destination + 2 * plane
+        let tg = t + 256, tb = t + 512
+        for i in 0..<plane {
+            r[i] = t[Int(p[3 * i])]
+            g[i] = tg[Int(p[3 * i + 1])]
+            b[i] = tb[Int(p[3 * i + 2])]
         }
     }
 

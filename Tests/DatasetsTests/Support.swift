@@ -56,9 +56,15 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 /// The fixture script's checksum: sum of `a[i] * (i % 65521 + 1)` in Int64.
 func checksum(_ a: [UInt8]) -> Int64 {
+    a.withUnsafeBufferPointer { weightedSum($0) }
+}
+
+private func weightedSum(_ p: UnsafeBufferPointer<UInt8>) -> Int64 {
     var s: Int64 = 0
-    a.withUnsafeBufferPointer { p in
-        for i in 0..<p.count { s &+= Int64(p[i]) &* Int64(i % 65521 + 1) }
+    var weight: Int64 = 1
+    for v in p {
+        s &+= Int64(v) &* weight
+        weight = weight == 65521 ? 1 : weight &+ 1
     }
     return s
 }
