@@ -7,7 +7,7 @@ import Testing
 struct ImageDecoderTests {
     static let pngAndPNM = [
         "rgb.png", "big.png", "rgba.png", "gray.png", "gray_alpha.png", "palette.png", "gray_1bit.png", "gray16.png",
-        "gray_2bit.png", "gray_4bit.png", "palette_4bit.png", "rgb16.png", "rgba16.png", "gray_alpha16.png",
+        "gray_2bit.png", "gray_4bit.png", "palette_4bit.png", "palette_short.png", "rgb16.png", "rgba16.png", "gray_alpha16.png",
         "rgb_interlaced.png", "rgb_trns.png", "rgb.ppm", "gray.pgm", "gray16.pgm", "gray1000.pgm", "rgb4095.ppm",
         "rgb15.ppm", "rgb100_over.ppm",
     ]
@@ -43,6 +43,7 @@ struct ImageDecoderTests {
 
     /// Each bad fixture and the error it must give.
     static let badFiles: [(String, (ImageError) -> Bool)] = [
+        ("bad_no_eoi.jpg", { if case .truncated(_, .jpeg, _) = $0 { return true }; return false }),
         ("bad_truncated.jpg", { if case .truncated(_, .jpeg, _) = $0 { return true }; return false }),
         ("bad_truncated_progressive.jpg", { if case .truncated(_, .jpeg, _) = $0 { return true }; return false }),
         ("bad_truncated.png", { if case .truncated(_, .png, _) = $0 { return true }; return false }),
