@@ -27,6 +27,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// One sentence naming the file, what is wrong, and what to do when there is something to do.
     public var description: String {
         switch self {
         case let .unreadable(file, reason):

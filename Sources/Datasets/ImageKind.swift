@@ -1,20 +1,32 @@
 /// The kind of an image file, detected from its first bytes (never from its name).
 public enum ImageKind: String, Sendable, Equatable, CaseIterable {
+    /// JPEG (`FF D8 FF`), decoded with libjpeg-turbo.
     case jpeg = "JPEG"
+    /// PNG, decoded with libpng.
     case png = "PNG"
     /// Binary Netpbm: P5 (graymap) or P6 (pixmap).
     case pnm = "PPM/PGM"
     /// ASCII or bitmap Netpbm variants (P1–P4, P7 PAM, Pf), recognised but not decoded.
     case otherNetpbm = "Netpbm (ASCII, bitmap, PAM or float)"
+    /// GIF (refused).
     case gif = "GIF"
+    /// Windows bitmap (refused).
     case bmp = "BMP"
+    /// WebP (refused).
     case webp = "WebP"
+    /// TIFF (refused).
     case tiff = "TIFF"
+    /// JPEG 2000, codestream or JP2 (refused).
     case jpeg2000 = "JPEG 2000"
+    /// An ISO-BMFF `ftyp` file: HEIF, AVIF (refused).
     case heif = "HEIF/AVIF"
+    /// Quite OK Image (refused).
     case qoi = "QOI"
+    /// Photoshop document (refused).
     case psd = "Photoshop PSD"
+    /// Windows icon (refused).
     case ico = "ICO"
+    /// No known signature: not an image, or one Lines does not recognise.
     case unknown = "unknown"
 
     /// Whether ``ImageDecoder`` can decode this kind.
