@@ -36,7 +36,16 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ]
         ),
-        .target(name: "Datasets", dependencies: ["Tensors"]),
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+        ),
+        .target(name: "Datasets", dependencies: ["Tensors", "CImageCodecs"]),
+        .executableTarget(
+            name: "lines-preprocess-bench",
+            dependencies: ["Datasets"],
+            path: "Benchmarks/PreprocessBench"
+        ),
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
@@ -57,6 +66,7 @@ let package = Package(
             ],
             path: "Benchmarks/CLIPBenchmark"
         ),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
