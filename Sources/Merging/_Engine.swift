@@ -213,30 +213,52 @@ final class _Engine {
     func write(kernel: _MTLKernel, to output: URL, taskVectorOnly: Bool,
                scale: (String) -> (Float, Float?)) throws -> (nonZero: Int, kept: Int) {
         var writer = try makeTensorWriter(url: output, tensors: inputs.tensors)
+        // F32 tensors of a single safetensors file are written by the workers, each its own part
+        // of each chunk right after computing it (while it is in cache, and on both cores),
+        // instead of by one thread per tensor after the tensor is complete.
+        var direct = writer as? SafetensorsWriter
+        let fileOffsets: [Int?] = inputs.tensors.map { info in direct?.f32DataOffset(info.name) }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
         defer { out.deallocate() }
         var nonZero = [Int](repeating: 0, count: workers)
         var kept = [Int](repeating: 0, count: workers)
+        var errors = [Error?](repeating: nil, count: workers)
         do {
             try stream.sweep("writing \(output.lastPathComponent)") { c in
                 let (lam, outer) = scale(c.info.name)
                 let dst = out + c.start
+                let fileOffset = fileOffsets[c.key].map { $0 + 4 * c.start }
                 nonZero.withUnsafeMutableBufferPointer { nz in
                     kept.withUnsafeMutableBufferPointer { kp in
-                        _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                            let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
-                            nz[p] += s.nonZero
-                            kp[p] += s.kept
+                        errors.withUnsafeMutableBufferPointer { ep in
+                            _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                                let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
+                                nz[p] += s.nonZero
+                                kp[p] += s.kept
+                                if let fileOffset, let direct, ep[p] == nil {
+                                    do {
+                                        try direct.writeF32Part(UnsafeBufferPointer(start: dst + r.lowerBound, count: r.count),
+                                                                atFile: fileOffset + 4 * r.lowerBound)
+                                    } catch { ep[p] = error }
+                                }
+                            }
                         }
                     }
                 }
+                if let e = errors.first(where: { $0 != nil }) { throw e! }
             } endOfTensor: { ki in
                 let info = self.inputs.tensors[ki]
-                try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                if fileOffsets[ki] != nil {
+                    direct?.markWritten(info.name)
+                } else if direct != nil {
+                    try direct!.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                } else {
+                    try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                }
             }
-            try writer.finish()
+            if let direct { try direct.finish() } else { try writer.finish() }
         } catch {
-            writer.abandon()
+            if let direct { direct.abandon() } else { writer.abandon() }
             throw error
         }
         return (nonZero.reduce(0, +), kept.reduce(0, +))
