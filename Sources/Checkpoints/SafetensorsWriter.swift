@@ -103,8 +103,12 @@ public struct SafetensorsWriter: TensorWriter {
         if floats.count > 0 { try file.write(UnsafeRawBufferPointer(floats), at: offset) }
     }
 
-    /// Records that every value of `name` was written with ``writeF32Part(_:atFile:)``.
-    public mutating func markWritten(_ name: String) { written.insert(name) }
+    /// Records that every value of `name` was written with ``writeF32Part(_:atFile:)``, and
+    /// starts writing its bytes back to disk (see ``AtomicFile/startWriteback(_:)``).
+    public mutating func markWritten(_ name: String) {
+        written.insert(name)
+        if let r = ranges[name] { file.startWriteback(r) }
+    }
 
     /// Writes one tensor; its dtype and shape must match the layout.
     public mutating func write(_ name: String, _ tensor: StoredTensor) throws {
