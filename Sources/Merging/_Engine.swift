@@ -78,7 +78,7 @@ final class _Engine {
 
     /// The sampled selection (see ``selectThresholds(percent:normSummed:)``); `nil` when some
     /// task's k-th value fell outside its window.
-    private func selectThresholdsBySample(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?)? {
+    func selectThresholdsBySample(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?)? {
         let d = inputs.parameterCount
         let T = self.T
         // Sample: the first 1/64 of every chunk (rounded up), so every tensor is represented in
@@ -199,7 +199,7 @@ final class _Engine {
     }
 
     /// The exact selection by a high-16-bit then a low-16-bit histogram pass.
-    private func selectThresholdsByHistograms(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?) {
+    func selectThresholdsByHistograms(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?) {
         let d = inputs.parameterCount
         let T = self.T
         let bins = 1 << 16
