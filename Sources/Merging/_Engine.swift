@@ -29,6 +29,13 @@ final class _Engine {
     /// Exact per-task top-k thresholds over the flattened model (`topk_values_mask`): the
     /// (d − int(d·k/100))-th smallest |τ_t|, by a high-16-bit then a low-16-bit histogram pass.
     /// The first pass also sums ‖Σ_t τ_t‖₁ when asked. Returns kept counts (|τ_t| ≥ threshold).
+    ///
+    /// Normally this takes one cheap sampling pass and one full pass instead: the sample brackets
+    /// each task's k-th value with a window of magnitudes wide enough to hold it with
+    /// overwhelming probability; the full pass counts the values below the window and collects
+    /// those inside it, and the exact k-th value is selected among those. Whenever the window
+    /// misses (or overflows its buffers), the exact two-histogram passes run as before, so the
+    /// result never depends on the sample.
     func selectThresholds(percent k: Double, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?) {
         let d = inputs.parameterCount
         let rank = MagnitudeSelection.kthRank(count: d, percent: k)
@@ -36,6 +43,164 @@ final class _Engine {
             let norm = wantNorm ? try summedNorm() : nil
             return ([Float](repeating: 0, count: T), [Int](repeating: d, count: T), norm)
         }
+        if _Engine.sampledSelection, let found = try selectThresholdsBySample(percent: k, rank: rank, normSummed: wantNorm) {
+            return found
+        }
+        return try selectThresholdsByHistograms(percent: k, rank: rank, normSummed: wantNorm)
+    }
+
+    /// `LINES_MERGE_EXACT_HISTOGRAMS=1` forces the two-histogram selection (for testing).
+    static let sampledSelection = ProcessInfo.processInfo.environment["LINES_MERGE_EXACT_HISTOGRAMS"] == nil
+
+    /// The `rank`-th smallest (1-based) of `a` and how many values of `a` are smaller, by a
+    /// high-16-bit then a low-16-bit histogram (as ``MagnitudeSelection``); `rank` must be in
+    /// 1...a.count.
+    static func kthSmallestBits(_ a: UnsafeBufferPointer<UInt32>, rank: Int) -> (value: UInt32, smaller: Int) {
+        let h = UnsafeMutablePointer<Int>.allocate(capacity: 1 << 16)
+        defer { h.deallocate() }
+        h.initialize(repeating: 0, count: 1 << 16)
+        for v in a { h[Int(v &>> 16)] += 1 }
+        var cum = 0, bucket = 0
+        for b in 0..<(1 << 16) {
+            if cum + h[b] >= rank { bucket = b; break }
+            cum += h[b]
+        }
+        h.update(repeating: 0, count: 1 << 16)
+        let hb = UInt32(bucket)
+        for v in a where v &>> 16 == hb { h[Int(v & 0xFFFF)] += 1 }
+        var smaller = cum
+        for low in 0..<(1 << 16) {
+            if smaller + h[low] >= rank { return (hb << 16 | UInt32(low), smaller) }
+            smaller += h[low]
+        }
+        preconditionFailure("rank \(rank) out of 1...\(a.count)")
+    }
+
+    /// The sampled selection (see ``selectThresholds(percent:normSummed:)``); `nil` when some
+    /// task's k-th value fell outside its window.
+    func selectThresholdsBySample(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?)? {
+        let d = inputs.parameterCount
+        let T = self.T
+        // Sample: the first 1/64 of every chunk (rounded up), so every tensor is represented in
+        // proportion to its size.
+        var samples = [[UInt32]](repeating: [], count: T)
+        for t in 0..<T { samples[t].reserveCapacity(d / 64 + inputs.tensors.count + 8) }
+        try stream.sweep("sampling for the top-\(k)% threshold") { c in
+            let n = (c.count + 63) / 64
+            samples.withUnsafeMutableBufferPointer { sp in
+                _Stream.run(T > 1 && n >= 4096 ? [0..<(T / 2), (T / 2)..<T] : [0..<T]) { _, tasks in
+                    for t in tasks {
+                        let f = c.tasks[t]
+                        for i in 0..<n { sp[t].append(MagnitudeSelection.magnitudeBits(f[i] - c.base[i])) }
+                    }
+                }
+            }
+        }
+        let m = samples[0].count
+        guard m > 0 else { return nil }
+        // The window: sample ranks rs ± (6σ of a binomial sample quantile + 0.1 % of the sample).
+        let p = Double(rank) / Double(d)
+        let rs = p * Double(m)
+        let delta = 6 * (Double(m) * p * (1 - p)).squareRoot() + 0.001 * Double(m) + 16
+        let loRank = Int((rs - delta).rounded(.down)), hiRank = Int((rs + delta).rounded(.up))
+        let lower = UnsafeMutablePointer<UInt32>.allocate(capacity: T)
+        let upper = UnsafeMutablePointer<UInt32>.allocate(capacity: T)
+        defer { lower.deallocate(); upper.deallocate() }
+        for t in 0..<T {
+            samples[t].withUnsafeBufferPointer { a in
+                lower[t] = loRank < 1 ? 0 : _Engine.kthSmallestBits(a, rank: loRank).value
+                upper[t] = hiRank > m ? UInt32.max : _Engine.kthSmallestBits(a, rank: hiRank).value
+            }
+        }
+        samples = []
+        // Candidate buffers per worker and task, sized for 8× the expected window.
+        let expected = Double(hiRank - max(loRank, 0) + 1) * Double(d) / Double(m)
+        let capacity = max(1 << 16, min(d, Int(8 * expected)))
+        let slots = workers * T
+        let buffers = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>.allocate(capacity: slots)
+        for i in 0..<slots { buffers[i] = .allocate(capacity: capacity) }
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+        let below = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+        counts.initialize(repeating: 0, count: slots)
+        below.initialize(repeating: 0, count: slots)
+        defer {
+            for i in 0..<slots { buffers[i].deallocate() }
+            buffers.deallocate(); counts.deallocate(); below.deallocate()
+        }
+        var overflow = [Bool](repeating: false, count: workers)
+        var normParts = [Double](repeating: 0, count: workers)
+        try stream.sweep("top-\(k)% threshold") { c in
+            normParts.withUnsafeMutableBufferPointer { np in
+                overflow.withUnsafeMutableBufferPointer { ov in
+                    _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                        var norm = _NormAccumulator()
+                        withUnsafeTemporaryAllocation(of: _I8.self, capacity: T) { bel in
+                            bel.initialize(repeating: _I8(repeating: 0))
+                            c.groups(r, taskCount: T) { base, tasks, j, _, live in
+                                let b = _Lane.load(base, j)
+                                var sum = _F8(repeating: 0)
+                                for t in 0..<T {
+                                    let x = _Lane.load(tasks[t], j) - b
+                                    sum += x
+                                    let bits = _Lane.magnitudeBits(x)
+                                    let lo = _U8(repeating: lower[t])
+                                    bel[t] &+= _Lane.ones(unsafeBitCast(bits .< lo, to: _M8.self) .& live)
+                                    let inside = unsafeBitCast((bits .>= lo) .& (bits .<= _U8(repeating: upper[t])), to: _M8.self) .& live
+                                    if _Lane.any(inside) {
+                                        let slot = p * T + t
+                                        let buf = buffers[slot]
+                                        var n = counts[slot]
+                                        for lane in 0..<8 where inside[lane] {
+                                            if n < capacity { buf[n] = bits[lane]; n += 1 } else { ov[p] = true }
+                                        }
+                                        counts[slot] = n
+                                    }
+                                }
+                                if wantNorm { norm.add(sum) }
+                                return sum
+                            }
+                            for t in 0..<T { below[p * T + t] += _Lane.sum(bel[t]) }
+                        }
+                        np[p] += norm.total
+                    }
+                }
+            }
+        }
+        if _Stream.timing {
+            let total = (0..<slots).reduce(0) { $0 + counts[$1] }
+            FileHandle.standardError.write("[LINES_MERGE_TIMING] k-th value windows: \(total) candidates (capacity \(capacity) per worker and task)\(overflow.contains(true) ? ", overflowed" : "")\n".data(using: .utf8)!)
+        }
+        if overflow.contains(true) { return nil }
+        // Exact selection inside each task's window, tasks in parallel.
+        var found = [(value: UInt32, smaller: Int)?](repeating: nil, count: T)
+        found.withUnsafeMutableBufferPointer { fp in
+            _Stream.run((0..<T).map { $0..<($0 + 1) }) { t, _ in
+                var cand: [UInt32] = []
+                var nBelow = 0
+                for p in 0..<workers {
+                    let slot = p * T + t
+                    cand.append(contentsOf: UnsafeBufferPointer(start: buffers[slot], count: counts[slot]))
+                    nBelow += below[slot]
+                }
+                let need = rank - nBelow
+                guard need >= 1, need <= cand.count else { return }
+                let r = cand.withUnsafeBufferPointer { _Engine.kthSmallestBits($0, rank: need) }
+                fp[t] = (r.value, nBelow + r.smaller)
+            }
+        }
+        var kth: [Float] = []
+        var kept: [Int] = []
+        for t in 0..<T {
+            guard let f = found[t] else { return nil }
+            kth.append(Float(bitPattern: f.value))
+            kept.append(d - f.smaller)  // Kept = d − #(|τ| < value).
+        }
+        return (kth, kept, wantNorm ? normParts.reduce(0, +) : nil)
+    }
+
+    /// The exact selection by a high-16-bit then a low-16-bit histogram pass.
+    func selectThresholdsByHistograms(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?) {
+        let d = inputs.parameterCount
         let T = self.T
         let bins = 1 << 16
         let hist = UnsafeMutablePointer<Int>.allocate(capacity: workers * T * bins)
@@ -213,30 +378,52 @@ final class _Engine {
     func write(kernel: _MTLKernel, to output: URL, taskVectorOnly: Bool,
                scale: (String) -> (Float, Float?)) throws -> (nonZero: Int, kept: Int) {
         var writer = try makeTensorWriter(url: output, tensors: inputs.tensors)
+        // F32 tensors of a single safetensors file are written by the workers, each its own part
+        // of each chunk right after computing it (while it is in cache, and on both cores),
+        // instead of by one thread per tensor after the tensor is complete.
+        var direct = writer as? SafetensorsWriter
+        let fileOffsets: [Int?] = inputs.tensors.map { info in direct?.f32DataOffset(info.name) }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
         defer { out.deallocate() }
         var nonZero = [Int](repeating: 0, count: workers)
         var kept = [Int](repeating: 0, count: workers)
+        var errors = [Error?](repeating: nil, count: workers)
         do {
             try stream.sweep("writing \(output.lastPathComponent)") { c in
                 let (lam, outer) = scale(c.info.name)
                 let dst = out + c.start
+                let fileOffset = fileOffsets[c.key].map { $0 + 4 * c.start }
                 nonZero.withUnsafeMutableBufferPointer { nz in
                     kept.withUnsafeMutableBufferPointer { kp in
-                        _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                            let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
-                            nz[p] += s.nonZero
-                            kp[p] += s.kept
+                        errors.withUnsafeMutableBufferPointer { ep in
+                            _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                                let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
+                                nz[p] += s.nonZero
+                                kp[p] += s.kept
+                                if let fileOffset, let direct, ep[p] == nil {
+                                    do {
+                                        try direct.writeF32Part(UnsafeBufferPointer(start: dst + r.lowerBound, count: r.count),
+                                                                atFile: fileOffset + 4 * r.lowerBound)
+                                    } catch { ep[p] = error }
+                                }
+                            }
                         }
                     }
                 }
+                if let e = errors.first(where: { $0 != nil }) { throw e! }
             } endOfTensor: { ki in
                 let info = self.inputs.tensors[ki]
-                try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                if fileOffsets[ki] != nil {
+                    direct?.markWritten(info.name)
+                } else if direct != nil {
+                    try direct!.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                } else {
+                    try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                }
             }
-            try writer.finish()
+            if let direct { try direct.finish() } else { try writer.finish() }
         } catch {
-            writer.abandon()
+            if let direct { direct.abandon() } else { writer.abandon() }
             throw error
         }
         return (nonZero.reduce(0, +), kept.reduce(0, +))
