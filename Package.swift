@@ -36,11 +36,16 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
-        .target(name: "Datasets", dependencies: ["Tensors", "CImageCodecs"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib"]),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],

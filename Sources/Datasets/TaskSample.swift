@@ -1,0 +1,44 @@
+import Foundation
+
+/// One labelled example of a task, decoded only when asked.
+public struct TaskSample: Sendable {
+    /// Where the pixels are.
+    public enum Source: Sendable {
+        /// An image file (JPEG, PNG, PPM/PGM), decoded by ``ImageDecoder``.
+        case file(URL)
+        /// Image `index` of an in-memory set of gray images (IDX tasks).
+        case gray(GrayImageSet, index: Int)
+        /// An 8-bit RGB image held in memory (CIFAR batches).
+        case memory(RGBImage)
+    }
+
+    /// Where the pixels are.
+    public var source: Source
+    /// The class index, into the task's class names.
+    public var label: Int
+
+    /// Creates a sample.
+    public init(source: Source, label: Int) {
+        self.source = source
+        self.label = label
+    }
+
+    /// The image as RGB, as the reference's loader hands it to the preprocessing.
+    /// - Throws: ``ImageError`` naming the file when it cannot be decoded.
+    public func decode() throws -> RGBImage {
+        switch source {
+        case .file(let url): return try ImageDecoder.decode(contentsOf: url)
+        case let .gray(set, index): return set.image(at: index)
+        case .memory(let image): return image
+        }
+    }
+
+    /// The file path, or `file#index` for images inside a container file; for messages and listings.
+    public var location: String {
+        switch source {
+        case .file(let url): return url.path
+        case let .gray(set, index): return "\(set.file)#\(index)"
+        case .memory: return "(memory)"
+        }
+    }
+}
