@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Datasets
+
+@Suite("Folder tasks: GTSRB, DTD, SUN397, EuroSAT, RESISC45, FER2013")
+struct FolderTaskTests {
+    /// Paths relative to the fixture root, to compare with torchvision's.
+    func relative(_ samples: [TaskSample]) -> [String] {
+        samples.map { String($0.location.dropFirst(datasetRoot.path.count + 1)) }
+    }
+
+    @Test("files and labels in torchvision's order (ImageFolder scanned by torchvision itself)",
+          arguments: [TaskName.gtsrb, .dtd, .sun397, .eurosat, .resisc45, .fer2013])
+    func torchvisionOrder(_ task: TaskName) throws {
+        let e = try DatasetExpectations.load().task(task.rawValue)
+        let data = try TaskLoader.load(task, dataLocation: datasetRoot)
+        #expect(relative(data.trainingSet) == e.strings("train_files"))
+        #expect(data.trainingSet.map(\.label) == e.ints("train_labels"))
+        #expect(relative(data.testSet) == e.strings("test_files"))
+        #expect(data.testSet.map(\.label) == e.ints("test_labels"))
+        #expect(checksum(try data.trainingSet[0].decode().pixels) == e.int64("first_train_checksum"))
+        if task == .eurosat {
+            let validation = try #require(data.validationSet)
+            #expect(relative(validation) == e.strings("val_files"))
+            #expect(data.samples(.val).map(\.label) == e.ints("val_labels"))
+            #expect(data.indices(.train) == Array(0..<data.trainingSet.count))
+        } else {
+            #expect(data.indices(.val) == RandomSplit(count: data.trainingSet.count).validation)
+        }
+        for sample in data.samples(.test) { _ = try sample.decode() }
+    }
+
+    @Test("class names: shipped, or derived from the folders as the reference does")
+    func classNames() throws {
+        #expect(try TaskLoader.load(.dtd, dataLocation: datasetRoot).classNames == ["banded", "blotchy", "zigzagged"])
+        #expect(try TaskLoader.load(.sun397, dataLocation: datasetRoot).classNames == ["abbey", "bakery shop", "youth hostel"])
+        #expect(try TaskLoader.load(.eurosat, dataLocation: datasetRoot).classNames.first == "annual crop land")
+        #expect(try TaskLoader.load(.fer2013, dataLocation: datasetRoot).classNames[6] == "neutral")
+    }
+
+    @Test("a partial download (split file lists more images than found) is an error naming the task and path")
+    func partialRESISC45() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-resisc-\(getpid())")
+        try? fm.removeItem(at: dir)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        try fm.copyItem(at: datasetRoot.appendingPathComponent("resisc45"), to: dir.appendingPathComponent("resisc45"))
+        try fm.removeItem(at: dir.appendingPathComponent("resisc45/NWPU-RESISC45/airplane/airplane_003.jpg"))
+        do {
+            _ = try TaskLoader.load(.resisc45, dataLocation: dir)
+            Issue.record("expected an error")
+        } catch let error as DatasetError {
+            #expect(error == .countMismatch(task: "RESISC45", file: dir.appendingPathComponent("resisc45/NWPU-RESISC45").path,
+                                            expected: 90, found: 89, what: "of the images resisc45-train.txt lists"))
+        }
+    }
+
+    @Test("GTSRB: a test image named in the CSV but absent is an error naming it")
+    func missingGTSRBTestImage() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-gtsrb-\(getpid())")
+        try? fm.removeItem(at: dir)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        try fm.copyItem(at: datasetRoot.appendingPathComponent("gtsrb"), to: dir.appendingPathComponent("gtsrb"))
+        let gone = dir.appendingPathComponent("gtsrb/GTSRB/Final_Test/Images/00003.ppm")
+        try fm.removeItem(at: gone)
+        do {
+            _ = try TaskLoader.load(.gtsrb, dataLocation: dir)
+            Issue.record("expected an error")
+        } catch let error as DatasetError {
+            guard case let .missing(task, path, expected) = error else { Issue.record("\(error)"); return }
+            #expect(task == "GTSRB" && path == gone.path && expected.contains("line 5"))
+        }
+    }
+
+    @Test("a missing folder names the task and what was expected")
+    func missingFolder() {
+        let nowhere = URL(fileURLWithPath: "/nonexistent-lines-data")
+        #expect(throws: DatasetError.missing(task: "DTD", path: "/nonexistent-lines-data/dtd/train",
+                                             expected: "a folder with one sub-folder per class")) {
+            try TaskLoader.load(.dtd, dataLocation: nowhere)
+        }
+        #expect(throws: DatasetError.self) { try TaskLoader.load(.cifar10, dataLocation: nowhere) }
+    }
+}
