@@ -13,6 +13,8 @@ import Foundation
 /// - EuroSAT: `EuroSAT_splits/{train,val,test}` image folders.
 /// - RESISC45: `resisc45/NWPU-RESISC45/<class>/*` filtered by `resisc45/resisc45-{train,test}.txt`.
 /// - FER2013: `fer2013/{train,test}/<emotion>/*` image folders (Kaggle's image version).
+/// - CIFAR10, CIFAR100: `cifar-10-batches-py/{data_batch_1…5,test_batch}`,
+///   `cifar-100-python/{train,test,meta}` (Python pickles, torchvision's download).
 ///
 /// Every split except EuroSAT's validation is the reference's: a ``RandomSplit`` of the training set.
 public enum TaskLoader {
@@ -33,7 +35,9 @@ public enum TaskLoader {
             return try loadRESISC45(dataLocation: dataLocation)
         case .fer2013:
             return try loadFER2013Folders(dataLocation: dataLocation)
-        case .cars, .svhn, .stl10, .oxfordIIITPet, .flowers102, .cifar100, .cifar10, .pcam, .food101, .renderedSST2:
+        case .cifar10, .cifar100:
+            return try loadCIFAR(task, dataLocation: dataLocation)
+        case .cars, .svhn, .stl10, .oxfordIIITPet, .flowers102, .pcam, .food101, .renderedSST2:
             throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
         }
     }

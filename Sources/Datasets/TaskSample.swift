@@ -8,8 +8,8 @@ public struct TaskSample: Sendable {
         case file(URL)
         /// Image `index` of an in-memory set of gray images (IDX tasks).
         case gray(GrayImageSet, index: Int)
-        /// An 8-bit RGB image held in memory (CIFAR batches).
-        case memory(RGBImage)
+        /// Image `index` of an in-memory set of channel-planar RGB images (CIFAR batches).
+        case planar(PlanarImageSet, index: Int)
     }
 
     /// Where the pixels are.
@@ -29,7 +29,7 @@ public struct TaskSample: Sendable {
         switch source {
         case .file(let url): return try ImageDecoder.decode(contentsOf: url)
         case let .gray(set, index): return set.image(at: index)
-        case .memory(let image): return image
+        case let .planar(set, index): return set.image(at: index)
         }
     }
 
@@ -38,7 +38,7 @@ public struct TaskSample: Sendable {
         switch source {
         case .file(let url): return url.path
         case let .gray(set, index): return "\(set.file)#\(index)"
-        case .memory: return "(memory)"
+        case let .planar(set, index): return "\(set.file)#\(index)"
         }
     }
 }
