@@ -15,6 +15,9 @@ import Foundation
 /// - FER2013: `fer2013/{train,test}/<emotion>/*` image folders (Kaggle's image version).
 /// - CIFAR10, CIFAR100: `cifar-10-batches-py/{data_batch_1…5,test_batch}`,
 ///   `cifar-100-python/{train,test,meta}` (Python pickles, torchvision's download).
+/// - Food101: `food101/food-101/meta/{train,test}.json` and `images/` (torchvision).
+/// - OxfordIIITPet: `OxfordIIITPet/oxford-iiit-pet/annotations/{trainval,test}.txt` and `images/` (torchvision).
+/// - RenderedSST2: `RenderedSST2/rendered-sst2/{train,test}/{negative,positive}/*.png` (torchvision).
 ///
 /// Every split except EuroSAT's validation is the reference's: a ``RandomSplit`` of the training set.
 public enum TaskLoader {
@@ -37,7 +40,13 @@ public enum TaskLoader {
             return try loadFER2013Folders(dataLocation: dataLocation)
         case .cifar10, .cifar100:
             return try loadCIFAR(task, dataLocation: dataLocation)
-        case .cars, .svhn, .stl10, .oxfordIIITPet, .flowers102, .pcam, .food101, .renderedSST2:
+        case .food101:
+            return try loadFood101(dataLocation: dataLocation)
+        case .oxfordIIITPet:
+            return try loadOxfordIIITPet(dataLocation: dataLocation)
+        case .renderedSST2:
+            return try loadRenderedSST2(dataLocation: dataLocation)
+        case .cars, .svhn, .stl10, .flowers102, .pcam:
             throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
         }
     }
@@ -64,7 +73,7 @@ public enum TaskLoader {
         case .flowers102: return "flowers102/flowers-102/imagelabels.mat"
         case .pcam: return "PCAM/pcam/camelyonpatch_level_2_split_train_x.h5"
         case .food101: return "food101/food-101/meta/train.json"
-        case .renderedSST2: return "RenderedSST2/rendered-sst2/train/"
+        case .renderedSST2: return "RenderedSST2/rendered-sst2/{train,test}/"
         }
     }
 }

@@ -45,9 +45,9 @@ extension TaskName {
         case .cifar100:
             return .fromData("fine_label_names in cifar-100-python/meta")
         case .food101:
-            return .fromData("food-101/meta/classes.txt, '_' replaced by ' ' (torchvision)")
+            return .fromData("the sorted keys of food101/food-101/meta/train.json, as they are (torchvision)")
         case .oxfordIIITPet:
-            return .fromData("the breed names in oxford-iiit-pet/annotations/trainval.txt (torchvision)")
+            return .fromData("the breeds of annotations/trainval.txt's image ids, title-cased, by class id (torchvision)")
         case .cars:
             return .fromData("class_names in the Stanford Cars devkit cars_meta.mat (torchvision)")
         }

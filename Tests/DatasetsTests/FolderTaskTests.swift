@@ -10,7 +10,7 @@ struct FolderTaskTests {
     }
 
     @Test("files and labels in torchvision's order (ImageFolder scanned by torchvision itself)",
-          arguments: [TaskName.gtsrb, .dtd, .sun397, .eurosat, .resisc45, .fer2013])
+          arguments: [TaskName.gtsrb, .dtd, .sun397, .eurosat, .resisc45, .fer2013, .food101, .oxfordIIITPet, .renderedSST2])
     func torchvisionOrder(_ task: TaskName) throws {
         let e = try DatasetExpectations.load().task(task.rawValue)
         let data = try TaskLoader.load(task, dataLocation: datasetRoot)
@@ -36,6 +36,10 @@ struct FolderTaskTests {
         #expect(try TaskLoader.load(.sun397, dataLocation: datasetRoot).classNames == ["abbey", "bakery shop", "youth hostel"])
         #expect(try TaskLoader.load(.eurosat, dataLocation: datasetRoot).classNames.first == "annual crop land")
         #expect(try TaskLoader.load(.fer2013, dataLocation: datasetRoot).classNames[6] == "neutral")
+        let e = try DatasetExpectations.load()
+        for task in [TaskName.food101, .oxfordIIITPet, .renderedSST2] {
+            #expect(try TaskLoader.load(task, dataLocation: datasetRoot).classNames == e.task(task.rawValue).strings("classes"), "\(task)")
+        }
     }
 
     @Test("a partial download (split file lists more images than found) is an error naming the task and path")
@@ -72,6 +76,16 @@ struct FolderTaskTests {
         } catch let error as DatasetError {
             guard case let .missing(task, path, expected) = error else { Issue.record("\(error)"); return }
             #expect(task == "GTSRB" && path == gone.path && expected.contains("line 5"))
+        }
+    }
+
+    @Test("Food-101's JSON keeps file order; escapes decode; damage names the line")
+    func orderedJSON() throws {
+        let lists = try OrderedJSONLists(bytes: Array(#"{"b": ["b/1", "b\u00e9/2"],"a":[] }"#.utf8), name: "t.json")
+        #expect(lists.entries.map(\.key) == ["b", "a"])
+        #expect(lists.entries[0].values == ["b/1", "bé/2"])
+        #expect(throws: DatasetError.malformedText(file: "t.json", line: 2, reason: "expected ',' or ']'")) {
+            try OrderedJSONLists(bytes: Array("{\"a\": [\"x\"\n \"y\"]}".utf8), name: "t.json")
         }
     }
 
