@@ -12,7 +12,8 @@ import Foundation
 /// - DTD, SUN397: `dtd/{train,val}`, `sun397/{train,val}` image folders (`val` is the test set).
 /// - EuroSAT: `EuroSAT_splits/{train,val,test}` image folders.
 /// - RESISC45: `resisc45/NWPU-RESISC45/<class>/*` filtered by `resisc45/resisc45-{train,test}.txt`.
-/// - FER2013: `fer2013/{train,test}/<emotion>/*` image folders (Kaggle's image version).
+/// - FER2013: `fer2013/fer2013.csv` or `fer2013/icml_face_data.csv` (torchvision), else
+///   `fer2013/{train,test}/<emotion>/*` image folders (Kaggle's image version).
 /// - CIFAR10, CIFAR100: `cifar-10-batches-py/{data_batch_1…5,test_batch}`,
 ///   `cifar-100-python/{train,test,meta}` (Python pickles, torchvision's download).
 /// - Food101: `food101/food-101/meta/{train,test}.json` and `images/` (torchvision).
@@ -37,7 +38,7 @@ public enum TaskLoader {
         case .resisc45:
             return try loadRESISC45(dataLocation: dataLocation)
         case .fer2013:
-            return try loadFER2013Folders(dataLocation: dataLocation)
+            return try loadFER2013(dataLocation: dataLocation)
         case .cifar10, .cifar100:
             return try loadCIFAR(task, dataLocation: dataLocation)
         case .food101:
@@ -63,7 +64,7 @@ public enum TaskLoader {
         case .sun397: return "sun397/train/ and sun397/val/"
         case .eurosat: return "EuroSAT_splits/{train,val,test}/"
         case .resisc45: return "resisc45/NWPU-RESISC45/ and resisc45/resisc45-{train,test}.txt"
-        case .fer2013: return "fer2013/{train,test}/<emotion>/"
+        case .fer2013: return "fer2013/fer2013.csv or fer2013/{train,test}/<emotion>/"
         case .cifar10: return "cifar-10-batches-py/data_batch_1"
         case .cifar100: return "cifar-100-python/train"
         case .svhn: return "svhn/train_32x32.mat"

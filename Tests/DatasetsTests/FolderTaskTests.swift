@@ -79,6 +79,30 @@ struct FolderTaskTests {
         }
     }
 
+    @Test("FER2013 from torchvision's fer2013.csv: Training rows train, public + private test rows test")
+    func fer2013CSV() throws {
+        let e = try DatasetExpectations.load().task("FER2013-csv")
+        let location = repositoryRoot.appendingPathComponent("Tests/Fixtures/datasets/fer-csv")
+        let data = try TaskLoader.load(.fer2013, dataLocation: location)
+        #expect(data.trainingSet.map(\.label) == e.ints("train_labels"))
+        #expect(data.testSet.map(\.label) == e.ints("test_labels"))
+        let first = try data.trainingSet[0].decode()
+        #expect(first.width == 48 && checksum(first.pixels) == e.int64("first_train_checksum"))
+        #expect(throws: DatasetError.malformedText(file: "x.csv", line: 2, reason: "2 pixels, expected 2304 (48×48)")) {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-fer-\(getpid())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let csv = dir.appendingPathComponent("x.csv")
+            try "emotion,pixels,Usage\n3,1 2,Training\n".write(to: csv, atomically: true, encoding: .utf8)
+            do { _ = try TaskLoader.loadFER2013CSV(csv) } catch let error as DatasetError {
+                if case let .malformedText(file, line, reason) = error, file == csv.path {
+                    throw DatasetError.malformedText(file: "x.csv", line: line, reason: reason)
+                }
+                throw error
+            }
+        }
+    }
+
     @Test("Food-101's JSON keeps file order; escapes decode; damage names the line")
     func orderedJSON() throws {
         let lists = try OrderedJSONLists(bytes: Array(#"{"b": ["b/1", "b\u00e9/2"],"a":[] }"#.utf8), name: "t.json")
