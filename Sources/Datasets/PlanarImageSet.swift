@@ -11,19 +11,23 @@ public final class PlanarImageSet: Sendable {
     public let width: Int
     /// `count × 3 × height × width` bytes.
     public let planes: [UInt8]
+    /// Whether each plane is stored column by column (STL-10's MATLAB order) rather than row by row.
+    public let columnMajor: Bool
 
     /// Wraps `planes`.
     /// - Precondition: `planes.count == count * 3 * height * width`.
-    public init(file: String, count: Int, height: Int, width: Int, planes: [UInt8]) {
+    public init(file: String, count: Int, height: Int, width: Int, planes: [UInt8], columnMajor: Bool = false) {
         precondition(planes.count == count * 3 * height * width, "PlanarImageSet: \(planes.count) bytes for \(count)×3×\(height)×\(width)")
         self.file = file
         self.count = count
         self.height = height
         self.width = width
         self.planes = planes
+        self.columnMajor = columnMajor
     }
 
-    /// Image `index` interleaved to HWC, as torchvision's `data.transpose((0, 2, 3, 1))` then `Image.fromarray` gives it.
+    /// Image `index` interleaved to HWC, as torchvision's `data.transpose((0, 2, 3, 1))` then
+    /// `Image.fromarray` gives it (for column-major planes, after STL-10's `transpose((0, 1, 3, 2))`).
     /// - Precondition: `0 <= index < count`.
     public func image(at index: Int) -> RGBImage {
         precondition(index >= 0 && index < count, "image \(index) of \(count)")
@@ -32,10 +36,14 @@ public final class PlanarImageSet: Sendable {
         planes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let base = index * plane * 3
-                for p in 0..<plane {
-                    dst[3 * p] = src[base + p]
-                    dst[3 * p + 1] = src[base + plane + p]
-                    dst[3 * p + 2] = src[base + 2 * plane + p]
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let p = y * width + x
+                        let s = base + (columnMajor ? x * height + y : p)
+                        dst[3 * p] = src[s]
+                        dst[3 * p + 1] = src[s + plane]
+                        dst[3 * p + 2] = src[s + 2 * plane]
+                    }
                 }
             }
         }

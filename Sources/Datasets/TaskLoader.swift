@@ -18,6 +18,7 @@ import Foundation
 ///   `cifar-100-python/{train,test,meta}` (Python pickles, torchvision's download).
 /// - Food101: `food101/food-101/meta/{train,test}.json` and `images/` (torchvision).
 /// - OxfordIIITPet: `OxfordIIITPet/oxford-iiit-pet/annotations/{trainval,test}.txt` and `images/` (torchvision).
+/// - STL10: `stl10/stl10_binary/{train,test}_{X,y}.bin` and `class_names.txt` (torchvision).
 /// - RenderedSST2: `RenderedSST2/rendered-sst2/{train,test}/{negative,positive}/*.png` (torchvision).
 ///
 /// Every split except EuroSAT's validation is the reference's: a ``RandomSplit`` of the training set.
@@ -47,7 +48,9 @@ public enum TaskLoader {
             return try loadOxfordIIITPet(dataLocation: dataLocation)
         case .renderedSST2:
             return try loadRenderedSST2(dataLocation: dataLocation)
-        case .cars, .svhn, .stl10, .flowers102, .pcam:
+        case .stl10:
+            return try loadSTL10(dataLocation: dataLocation)
+        case .cars, .svhn, .flowers102, .pcam:
             throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
         }
     }
