@@ -1,0 +1,64 @@
+import Checkpoints
+import Foundation
+import Testing
+@testable import Datasets
+
+/// The folder loaders on the real images of `../shared/data`, arranged in the reference's
+/// layouts through symbolic links (nothing is copied).
+@Suite("Task loaders on real shared data")
+struct SharedDataTaskTests {
+    /// A temporary data location whose `links` point into `../shared/data`.
+    func location(_ links: [(String, String)]) throws -> URL {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-shared-\(UUID().uuidString)")
+        for (link, target) in links {
+            let url = dir.appendingPathComponent(link)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.createSymbolicLink(at: url, withDestinationURL: sharedData.appendingPathComponent(target))
+        }
+        return dir
+    }
+
+    @Test("DTD: dtd-subset as dtd/train and dtd/val; file order and decoded pixels as Pillow's",
+          .enabled(if: sharedDataExists("dtd-subset"), "../shared/data/dtd-subset is absent; skipped"))
+    func dtd() throws {
+        let dir = try location([("dtd/train", "dtd-subset/images"), ("dtd/val", "dtd-subset/images")])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try TaskLoader.load(.dtd, dataLocation: dir)
+        #expect(data.trainingSet.count == 100 && data.testSet.count == 100 && data.classNames.count == 10)
+        #expect(data.count(.val) == 10 && data.count(.train) == 90)
+        let reference = try SafetensorsFile(url: fixture("dtd.safetensors"))
+        let files = try JSONSerialization.jsonObject(with: Data((reference.metadata["files"] ?? "[]").utf8)) as? [String] ?? []
+        let prefix = dir.appendingPathComponent("dtd/train").path.count + 1
+        #expect(data.trainingSet.map { String($0.location.dropFirst(prefix)) } == files)
+        let sums = int64s(try reference.read("checksums"))
+        for i in [0, 57, 99] {
+            #expect(checksum(try data.trainingSet[i].decode().pixels) == sums[2 * i], "\(files[i])")
+        }
+    }
+
+    @Test("FER2013: fer2013-subset as fer2013/{train,test}; labels and pixels as its decoded reference",
+          .enabled(if: sharedDataExists("fer2013-subset"), "../shared/data/fer2013-subset is absent; skipped"))
+    func fer2013() throws {
+        let dir = try location([("fer2013/train", "fer2013-subset/test"), ("fer2013/test", "fer2013-subset/test")])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try TaskLoader.load(.fer2013, dataLocation: dir)
+        let reference = try SafetensorsFile(url: sharedData.appendingPathComponent("fer2013-subset/test-decoded.safetensors"))
+        let files = try String(contentsOf: sharedData.appendingPathComponent("fer2013-subset/test-files.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let labels = int64s(try reference.read("labels"))
+        let images = try reference.read("images").data
+        let prefix = dir.appendingPathComponent("fer2013").path.count + 1
+        let byFile = Dictionary(uniqueKeysWithValues: data.testSet.map { (String($0.location.dropFirst(prefix)), $0) })
+        #expect(byFile.count == 210 && files.count == 210)
+        for (i, file) in files.enumerated() {
+            let sample = try #require(byFile[file], "\(file)")
+            #expect(Int64(sample.label) == labels[i], "\(file)")
+            if i % 50 == 0 {
+                let rgb = try sample.decode()
+                let gray = stride(from: 0, to: rgb.pixels.count, by: 3).map { rgb.pixels[$0] }
+                #expect(maxDifference(gray, Array(images[(i * 2304)..<((i + 1) * 2304)])) <= 2, "\(file)")
+            }
+        }
+    }
+}
