@@ -8,6 +8,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptGzip(file: String, reason: String)
     /// An IDX file's header or size is wrong.
     case malformedIDX(file: String, offset: Int, reason: String)
+    /// A MATLAB `.mat` (level 5) file is malformed or uses a feature Lines does not read.
+    case malformedMAT(file: String, offset: Int, reason: String)
     /// A text split/annotation file has a bad line (`line` counts from 1).
     case malformedText(file: String, line: Int, reason: String)
     /// Two files that must agree do not (image count vs label count, split file vs folder).
@@ -32,6 +34,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "gzip file \(file) is damaged: \(reason)."
         case let .malformedIDX(file, offset, reason):
             return "IDX file \(file) is malformed at byte \(offset): \(reason)."
+        case let .malformedMAT(file, offset, reason):
+            return "MAT-file \(file) is malformed at byte \(offset): \(reason)."
         case let .malformedText(file, line, reason):
             return "\(file), line \(line): \(reason)."
         case let .countMismatch(task, file, expected, found, what):

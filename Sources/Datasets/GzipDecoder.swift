@@ -21,11 +21,21 @@ public enum GzipDecoder {
     /// Inflates a complete gzip stream (one or more members).
     /// - Throws: ``DatasetError/corruptGzip(file:reason:)`` naming `name`.
     public static func inflate(_ input: [UInt8], name: String) throws -> [UInt8] {
+        try inflate(input, name: name, zlibWrapper: false)
+    }
+
+    /// Inflates one zlib-wrapped (RFC 1950) stream, as MAT-file `miCOMPRESSED` elements hold.
+    /// - Throws: ``DatasetError/corruptGzip(file:reason:)`` naming `name`.
+    public static func inflateZlib(_ input: ArraySlice<UInt8>, name: String) throws -> [UInt8] {
+        try inflate(Array(input), name: name, zlibWrapper: true)
+    }
+
+    static func inflate(_ input: [UInt8], name: String, zlibWrapper: Bool) throws -> [UInt8] {
         var output = [UInt8]()
         output.reserveCapacity(input.count * 4)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var stream = z_stream()
-        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, zlibWrapper ? 15 : 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DatasetError.corruptGzip(file: name, reason: "zlib could not be initialised")
         }
         defer { inflateEnd(&stream) }
@@ -54,7 +64,7 @@ public enum GzipDecoder {
                 case Z_STREAM_END:
                     // Another member may follow; trailing zero padding is ignored, as gzip does.
                     let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
-                    if rest.count < 2 || rest[0] != 0x1F || rest[1] != 0x8B { return }
+                    if zlibWrapper || rest.count < 2 || rest[0] != 0x1F || rest[1] != 0x8B { return }
                     guard inflateReset(&stream) == Z_OK else {
                         throw DatasetError.corruptGzip(file: name, reason: "zlib could not restart for the next member")
                     }

@@ -18,6 +18,8 @@ import Foundation
 ///   `cifar-100-python/{train,test,meta}` (Python pickles, torchvision's download).
 /// - Food101: `food101/food-101/meta/{train,test}.json` and `images/` (torchvision).
 /// - OxfordIIITPet: `OxfordIIITPet/oxford-iiit-pet/annotations/{trainval,test}.txt` and `images/` (torchvision).
+/// - SVHN: `svhn/{train,test}_32x32.mat`; Flowers102: `flowers102/flowers-102/{setid,imagelabels}.mat`
+///   and `jpg/` (MATLAB level-5 files, read by ``MATFile``; torchvision's layouts).
 /// - STL10: `stl10/stl10_binary/{train,test}_{X,y}.bin` and `class_names.txt` (torchvision).
 /// - RenderedSST2: `RenderedSST2/rendered-sst2/{train,test}/{negative,positive}/*.png` (torchvision).
 ///
@@ -50,7 +52,11 @@ public enum TaskLoader {
             return try loadRenderedSST2(dataLocation: dataLocation)
         case .stl10:
             return try loadSTL10(dataLocation: dataLocation)
-        case .cars, .svhn, .flowers102, .pcam:
+        case .svhn:
+            return try loadSVHN(dataLocation: dataLocation)
+        case .flowers102:
+            return try loadFlowers102(dataLocation: dataLocation)
+        case .cars, .pcam:
             throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
         }
     }
@@ -74,7 +80,7 @@ public enum TaskLoader {
         case .cars: return "stanford_cars/devkit/cars_meta.mat"
         case .stl10: return "stl10/stl10_binary/train_X.bin"
         case .oxfordIIITPet: return "OxfordIIITPet/oxford-iiit-pet/annotations/trainval.txt"
-        case .flowers102: return "flowers102/flowers-102/imagelabels.mat"
+        case .flowers102: return "flowers102/flowers-102/{setid,imagelabels}.mat"
         case .pcam: return "PCAM/pcam/camelyonpatch_level_2_split_train_x.h5"
         case .food101: return "food101/food-101/meta/train.json"
         case .renderedSST2: return "RenderedSST2/rendered-sst2/{train,test}/"

@@ -18,7 +18,7 @@ struct DatasetsCommandTests {
         #expect(text.contains("EuroSAT: found  train 20  val 10  test 10"))
         #expect(text.contains("Cars: not readable yet (no reader for its format; it would look for stanford_cars/devkit/cars_meta.mat)"))
         #expect(text.contains("FashionMNIST: missing  looked for FashionMNIST/FashionMNIST/raw/train-images-idx3-ubyte[.gz]"))
-        #expect(text.hasSuffix("15 of 20 tasks found.\n"))
+        #expect(text.hasSuffix("17 of 20 tasks found.\n"))
         let lines = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }
         #expect(lines.prefix(3).map { String($0.prefix(while: { $0 != ":" })) } == ["EuroSAT", "DTD", "SUN397"])
     }
