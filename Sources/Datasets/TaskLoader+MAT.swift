@@ -63,3 +63,45 @@ extension TaskLoader {
         return TaskDataset(task: .flowers102, classNames: names, trainingSet: try split("trnid"), testSet: try split("tstid"))
     }
 }
+
+extension TaskLoader {
+    /// Stanford Cars as the reference reads it (torchvision's layout): `stanford_cars/devkit/cars_meta.mat`
+    /// (`class_names`), `devkit/cars_train_annos.mat` and `cars_test_annos_withlabels.mat`
+    /// (`annotations` structs with `fname` and `class` from 1), images in `cars_train/` and `cars_test/`.
+    static func loadCars(dataLocation: URL) throws -> TaskDataset {
+        let base = dataLocation.appendingPathComponent("stanford_cars")
+        let metaURL = base.appendingPathComponent("devkit/cars_meta.mat")
+        guard FileManager.default.fileExists(atPath: metaURL.path) else {
+            throw DatasetError.missing(task: "Cars", path: metaURL.path, expected: "the devkit's cars_meta.mat")
+        }
+        let classNames = try MATFile(contentsOf: metaURL).variable("class_names", file: metaURL.path).elements
+            .map { $0.string.replacingOccurrences(of: "_", with: " ") }
+        func split(_ annos: String, _ images: String) throws -> [TaskSample] {
+            let url = base.appendingPathComponent(annos)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw DatasetError.missing(task: "Cars", path: url.path, expected: "the annotations \(url.lastPathComponent)")
+            }
+            let annotations = try MATFile(contentsOf: url).variable("annotations", file: url.path)
+            let fields = annotations.fieldNames
+            guard annotations.classID == 2, let f = fields.firstIndex(of: "fname"), let c = fields.firstIndex(of: "class") else {
+                throw DatasetError.malformedMAT(file: url.path, offset: 0, reason: "'annotations' is not a struct array with fname and class fields")
+            }
+            return try (0..<annotations.count).map { i in
+                let name = annotations.elements[i * fields.count + f].string
+                let value = try annotations.elements[i * fields.count + c].doubles(file: url.path).first ?? 0
+                let label = Int(value) - 1
+                guard (0..<classNames.count).contains(label) else {
+                    throw DatasetError.labelOutOfRange(task: "Cars", file: url.path, index: i, label: label, classCount: classNames.count)
+                }
+                let image = base.appendingPathComponent(images).appendingPathComponent(name)
+                guard FileManager.default.fileExists(atPath: image.path) else {
+                    throw DatasetError.missing(task: "Cars", path: image.path, expected: "the image that \(url.lastPathComponent) lists")
+                }
+                return TaskSample(source: .file(image), label: label)
+            }
+        }
+        return TaskDataset(task: .cars, classNames: classNames,
+                           trainingSet: try split("devkit/cars_train_annos.mat", "cars_train"),
+                           testSet: try split("cars_test_annos_withlabels.mat", "cars_test"))
+    }
+}

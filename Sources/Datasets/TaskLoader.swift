@@ -19,7 +19,9 @@ import Foundation
 /// - Food101: `food101/food-101/meta/{train,test}.json` and `images/` (torchvision).
 /// - OxfordIIITPet: `OxfordIIITPet/oxford-iiit-pet/annotations/{trainval,test}.txt` and `images/` (torchvision).
 /// - SVHN: `svhn/{train,test}_32x32.mat`; Flowers102: `flowers102/flowers-102/{setid,imagelabels}.mat`
-///   and `jpg/` (MATLAB level-5 files, read by ``MATFile``; torchvision's layouts).
+///   and `jpg/`; Cars: `stanford_cars/devkit/{cars_meta,cars_train_annos}.mat`,
+///   `stanford_cars/cars_test_annos_withlabels.mat`, `cars_train/`, `cars_test/` (MATLAB level-5
+///   files, read by ``MATFile``; torchvision's layouts).
 /// - STL10: `stl10/stl10_binary/{train,test}_{X,y}.bin` and `class_names.txt` (torchvision).
 /// - RenderedSST2: `RenderedSST2/rendered-sst2/{train,test}/{negative,positive}/*.png` (torchvision).
 ///
@@ -56,7 +58,9 @@ public enum TaskLoader {
             return try loadSVHN(dataLocation: dataLocation)
         case .flowers102:
             return try loadFlowers102(dataLocation: dataLocation)
-        case .cars, .pcam:
+        case .cars:
+            return try loadCars(dataLocation: dataLocation)
+        case .pcam:
             throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
         }
     }

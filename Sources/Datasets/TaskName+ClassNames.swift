@@ -49,7 +49,7 @@ extension TaskName {
         case .oxfordIIITPet:
             return .fromData("the breeds of annotations/trainval.txt's image ids, title-cased, by class id (torchvision)")
         case .cars:
-            return .fromData("class_names in the Stanford Cars devkit cars_meta.mat (torchvision)")
+            return .fromData("class_names in stanford_cars/devkit/cars_meta.mat, '_' replaced by ' '")
         }
     }
 

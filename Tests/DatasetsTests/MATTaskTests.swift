@@ -5,15 +5,19 @@ import Testing
 @Suite("MAT-file tasks: SVHN, Flowers102; the level-5 reader")
 struct MATTaskTests {
     @Test("SVHN and Flowers102 equal torchvision's readers (files written by scipy.io.savemat)",
-          arguments: [TaskName.svhn, .flowers102])
+          arguments: [TaskName.svhn, .flowers102, .cars])
     func fixtureTask(_ task: TaskName) throws {
         let e = try DatasetExpectations.load().task(task.rawValue)
         let data = try TaskLoader.load(task, dataLocation: datasetRoot)
         #expect(data.trainingSet.map(\.label) == e.ints("train_labels"))
         #expect(data.testSet.map(\.label) == e.ints("test_labels"))
         #expect(checksum(try data.trainingSet[0].decode().pixels) == e.int64("first_train_checksum"))
-        if task == .flowers102 {
+        if task == .flowers102 || task == .cars {
             #expect(data.trainingSet.map { String($0.location.dropFirst(datasetRoot.path.count + 1)) } == e.strings("train_files"))
+        }
+        if task == .cars {
+            #expect(data.testSet.map { String($0.location.dropFirst(datasetRoot.path.count + 1)) } == e.strings("test_files"))
+            #expect(data.classNames == e.strings("classes"))
         }
         #expect(data.indices(.val) == RandomSplit(count: data.trainingSet.count).validation)
     }
