@@ -41,11 +41,16 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
         .target(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
-        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"]),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],

@@ -10,6 +10,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedIDX(file: String, offset: Int, reason: String)
     /// A MATLAB `.mat` (level 5) file is malformed or uses a feature Lines does not read.
     case malformedMAT(file: String, offset: Int, reason: String)
+    /// An HDF5 file cannot be opened or does not hold the expected dataset.
+    case malformedHDF5(file: String, reason: String)
     /// A text split/annotation file has a bad line (`line` counts from 1).
     case malformedText(file: String, line: Int, reason: String)
     /// Two files that must agree do not (image count vs label count, split file vs folder).
@@ -36,6 +38,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "IDX file \(file) is malformed at byte \(offset): \(reason)."
         case let .malformedMAT(file, offset, reason):
             return "MAT-file \(file) is malformed at byte \(offset): \(reason)."
+        case let .malformedHDF5(file, reason):
+            return "HDF5 file \(file): \(reason)."
         case let .malformedText(file, line, reason):
             return "\(file), line \(line): \(reason)."
         case let .countMismatch(task, file, expected, found, what):

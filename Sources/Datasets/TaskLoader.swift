@@ -22,6 +22,7 @@ import Foundation
 ///   and `jpg/`; Cars: `stanford_cars/devkit/{cars_meta,cars_train_annos}.mat`,
 ///   `stanford_cars/cars_test_annos_withlabels.mat`, `cars_train/`, `cars_test/` (MATLAB level-5
 ///   files, read by ``MATFile``; torchvision's layouts).
+/// - PCAM: `PCAM/pcam/camelyonpatch_level_2_split_{train,test}_{x,y}.h5` (HDF5 through libhdf5; torchvision).
 /// - STL10: `stl10/stl10_binary/{train,test}_{X,y}.bin` and `class_names.txt` (torchvision).
 /// - RenderedSST2: `RenderedSST2/rendered-sst2/{train,test}/{negative,positive}/*.png` (torchvision).
 ///
@@ -61,7 +62,7 @@ public enum TaskLoader {
         case .cars:
             return try loadCars(dataLocation: dataLocation)
         case .pcam:
-            throw DatasetError.unsupportedTask(task: task.rawValue, reason: "its reader is not written yet (\(expectedLayout(task)))")
+            return try loadPCAM(dataLocation: dataLocation)
         }
     }
 

@@ -10,6 +10,8 @@ public struct TaskSample: Sendable {
         case gray(GrayImageSet, index: Int)
         /// Image `index` of an in-memory set of channel-planar RGB images (CIFAR batches).
         case planar(PlanarImageSet, index: Int)
+        /// Item `index` of a uint8 HDF5 dataset of RGB images `N × H × W × 3` (PCAM), read on decode.
+        case hdf5(HDF5Dataset, index: Int)
     }
 
     /// Where the pixels are.
@@ -24,12 +26,15 @@ public struct TaskSample: Sendable {
     }
 
     /// The image as RGB, as the reference's loader hands it to the preprocessing.
-    /// - Throws: ``ImageError`` naming the file when it cannot be decoded.
+    /// - Throws: ``ImageError`` naming the file when it cannot be decoded; ``DatasetError`` when an
+    ///   HDF5 item cannot be read.
     public func decode() throws -> RGBImage {
         switch source {
         case .file(let url): return try ImageDecoder.decode(contentsOf: url)
         case let .gray(set, index): return set.image(at: index)
         case let .planar(set, index): return set.image(at: index)
+        case let .hdf5(dataset, index):
+            return RGBImage(width: dataset.shape[2], height: dataset.shape[1], pixels: try dataset.readItem(index))
         }
     }
 
@@ -39,6 +44,7 @@ public struct TaskSample: Sendable {
         case .file(let url): return url.path
         case let .gray(set, index): return "\(set.file)#\(index)"
         case let .planar(set, index): return "\(set.file)#\(index)"
+        case let .hdf5(dataset, index): return "\(dataset.file)#\(index)"
         }
     }
 }
