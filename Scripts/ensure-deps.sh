@@ -19,3 +19,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Optional test data: Fashion-MNIST's full training set (the tests that use it skip without it).
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
+    || echo "note: dataset-fashion-mnist could not be installed; its tests will be skipped." >&2
+fi

@@ -62,3 +62,30 @@ struct SharedDataTaskTests {
         }
     }
 }
+
+/// Debian's `dataset-fashion-mnist` (installed by Scripts/ensure-deps.sh when it can be).
+let debianFashionMNIST = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
+
+@Suite("FashionMNIST: Debian's full training set")
+struct DebianFashionMNISTTests {
+    @Test("60,000 training images load from a torchvision layout and split as torch's random_split",
+          .enabled(if: FileManager.default.fileExists(atPath: debianFashionMNIST.appendingPathComponent("train-labels-idx1-ubyte.gz").path),
+                   "dataset-fashion-mnist is not installed; skipped"))
+    func fullTrainingSet() throws {
+        let e = try DatasetExpectations.load().section("shared", "debian-fashion-mnist")
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-fmnist-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir.appendingPathComponent("FashionMNIST/FashionMNIST"), withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        try fm.createSymbolicLink(at: dir.appendingPathComponent("FashionMNIST/FashionMNIST/raw"), withDestinationURL: debianFashionMNIST)
+        let data = try TaskLoader.load(.fashionMNIST, dataLocation: dir)
+        #expect(data.trainingSet.count == e.int("count") && data.testSet.count == 10_000)
+        #expect(data.count(.val) == 5000 && data.count(.train) == 55_000)
+        #expect(data.trainingSet.prefix(10).map(\.label) == e.ints("first_labels"))
+        guard case let .gray(set, _) = data.trainingSet[0].source else { Issue.record("not gray"); return }
+        #expect(checksum(set.pixels) == e.int64("pixel_checksum"))
+        #expect(TaskDataset.checksum(data.samples(.val).map(\.label)) == e.int64("val_label_checksum"))
+        #expect(checksum(try data.samples(.train)[0].decode().pixels) == e.int64("first_train_image_checksum"))
+        #expect(data.indices(.train).first == 36044)
+    }
+}
