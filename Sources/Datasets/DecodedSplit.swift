@@ -16,6 +16,14 @@ public struct DecodedSplit: Sendable {
     /// The labels, in the same order.
     public var labels: [Int]
 
+    /// A decoded split from its parts (the decode cache).
+    init(task: TaskName, split: DatasetSplit, images: [RGBImage], labels: [Int]) {
+        self.task = task
+        self.split = split
+        self.images = images
+        self.labels = labels
+    }
+
     /// Decodes every sample of `split`.
     /// - Parameter threads: worker count (at least 1).
     /// - Throws: the ``ImageError`` of the first sample (in split order) that fails to decode,
