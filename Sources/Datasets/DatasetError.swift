@@ -16,6 +16,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedText(file: String, line: Int, reason: String)
     /// Two files that must agree do not (image count vs label count, split file vs folder).
     case countMismatch(task: String, file: String, expected: Int, found: Int, what: String)
+    /// A split's size differs from the one the reference's results imply (spec §3.2).
+    case splitSize(task: String, split: String, expected: Int, found: Int)
     /// A label is outside `0 ..< classCount`.
     case labelOutOfRange(task: String, file: String, index: Int, label: Int, classCount: Int)
     /// A Python pickle (CIFAR batch) does not hold what the layout promises.
@@ -44,6 +46,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file), line \(line): \(reason)."
         case let .countMismatch(task, file, expected, found, what):
             return "\(task): \(file) has \(found) \(what), expected \(expected) (a partial download?)."
+        case let .splitSize(task, split, expected, found):
+            return "\(task): the \(split) split has \(found) samples, the reference's has \(expected); the data folder is not the one the reference used (or is incomplete)."
         case let .labelOutOfRange(task, file, index, label, classCount):
             return "\(task): label \(label) of item \(index) in \(file) is outside 0..<\(classCount)."
         case let .malformedPickle(file, reason):

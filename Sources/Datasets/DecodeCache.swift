@@ -46,9 +46,7 @@ public enum DecodeCache {
         }
         mix("\(dataset.task.rawValue)/\(split.rawValue)")
         for sample in dataset.samples(split) {
-            let location = sample.location
-            let container = location.split(separator: "#", maxSplits: 1).first.map(String.init) ?? location
-            mix("\(location)|\(stat(container))|\(sample.label)")
+            mix("\(sample.location)|\(stat(sample.file))|\(sample.label)")
         }
         let name = "\(dataset.task.rawValue)-\(split.rawValue)-\(String(hash, radix: 16)).lines-pixels"
         return directory.appendingPathComponent(name)

@@ -73,6 +73,16 @@ public struct TaskDataset: Sendable {
         }
     }
 
+    /// Throws unless `val` and `test` have the sizes the reference's result files imply
+    /// (``TaskName/referenceSizes``): numbers computed on other splits are not comparable.
+    /// - Throws: ``DatasetError/splitSize(task:split:expected:found:)`` for the first split that differs.
+    public func checkReferenceSizes() throws {
+        let ref = task.referenceSizes
+        for (split, expected) in [(DatasetSplit.val, ref.val), (.test, ref.test)] where count(split) != expected {
+            throw DatasetError.splitSize(task: task.rawValue, split: split.rawValue, expected: expected, found: count(split))
+        }
+    }
+
     /// Checksum of an index list: Σ (i + 1) · indices[i], in wrapping Int64
     /// (numpy: `int((np.arange(1, n + 1, dtype=np.int64) * idx).sum())`).
     public static func checksum(_ indices: [Int]) -> Int64 {

@@ -63,7 +63,7 @@ extension TaskLoader {
         }
         func samples(_ split: String) -> [TaskSample] {
             let l = labels[split] ?? []
-            let set = GrayImageSet(file: csv.path + " [\(split)]", count: l.count, rows: 48, columns: 48, pixels: pixels[split] ?? [])
+            let set = GrayImageSet(file: csv.path, count: l.count, rows: 48, columns: 48, pixels: pixels[split] ?? [])
             return l.enumerated().map { TaskSample(source: .gray(set, index: $0.offset), label: $0.element) }
         }
         return TaskDataset(task: .fer2013, classNames: TaskName.fer2013.classNames.shipped ?? [],

@@ -38,6 +38,16 @@ public struct TaskSample: Sendable {
         }
     }
 
+    /// The file the pixels are read from (the image file, or the container file).
+    public var file: String {
+        switch source {
+        case .file(let url): return url.path
+        case let .gray(set, _): return set.file
+        case let .planar(set, _): return set.file
+        case let .hdf5(dataset, _): return dataset.file
+        }
+    }
+
     /// The file path, or `file#index` for images inside a container file; for messages and listings.
     public var location: String {
         switch source {

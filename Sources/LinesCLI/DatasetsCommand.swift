@@ -61,7 +61,8 @@ struct DatasetsCommand: ParsableCommand {
                 let ref = task.referenceSizes
                 if let data = survey.dataset {
                     out += "\(task.rawValue): found  train \(data.count(.train))  val \(data.count(.val))  test \(data.count(.test))"
-                    out += "  (reference val \(ref.val), test \(ref.test))  \(data.classNames.count) classes\n"
+                    let same = (try? data.checkReferenceSizes()) != nil
+                    out += "  (reference val \(ref.val), test \(ref.test)\(same ? "" : ": differs"))  \(data.classNames.count) classes\n"
                     out += "    classes: \(preview(data.classNames))\n"
                 } else if !survey.isSupported {
                     out += "\(task.rawValue): not readable yet (no reader for its format; it would look for \(survey.lookedFor))\n"
@@ -100,6 +101,9 @@ struct DatasetsCommand: ParsableCommand {
         @Option(help: "How many leading indices to print.")
         var count = 10
 
+        @Flag(help: "Fail when the val or test size differs from the reference's (spec §3.2).")
+        var strict = false
+
         @OptionGroup var location: Location
 
         func validate() throws {
@@ -115,6 +119,7 @@ struct DatasetsCommand: ParsableCommand {
 
         func run() throws {
             let data = try TaskLoader.load(try parsedTask(), dataLocation: location.url)
+            if strict { try data.checkReferenceSizes() }
             print(Self.report(data, split: split.split, count: count), terminator: "")
         }
 

@@ -41,3 +41,15 @@ struct TaskRegistryTests {
         #expect(TaskName.emnist.referenceSizes == (5000, 40000))
     }
 }
+
+@Suite("Reference split sizes")
+struct ReferenceSizeTests {
+    @Test("a split of the wrong size is an error naming the task, split and both sizes")
+    func wrongSize() throws {
+        let data = try TaskLoader.load(.eurosat, dataLocation: datasetRoot)
+        #expect(throws: DatasetError.splitSize(task: "EuroSAT", split: "val", expected: 2335, found: 10)) { try data.checkReferenceSizes() }
+        let full = TaskDataset(task: .mnist, classNames: [], trainingSet: Array(repeating: data.trainingSet[0], count: 60_000),
+                               testSet: Array(repeating: data.trainingSet[0], count: 10_000))
+        try full.checkReferenceSizes()
+    }
+}

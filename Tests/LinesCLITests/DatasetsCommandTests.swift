@@ -14,7 +14,7 @@ struct DatasetsCommandTests {
         let command = try DatasetsCommand.List.parseAsRoot(["--data-location", root.path])
         #expect(command is DatasetsCommand.List)
         let text = DatasetsCommand.List.report(TaskSurvey.all(dataLocation: root))
-        #expect(text.contains("MNIST: found  train 45  val 5  test 20"))
+        #expect(text.contains("MNIST: found  train 45  val 5  test 20  (reference val 5000, test 10000: differs)  10 classes"))
         #expect(text.contains("EuroSAT: found  train 20  val 10  test 10"))
         #expect(text.contains("PCAM: found  train 4  val 0  test 3"))
         #expect(text.contains("FashionMNIST: missing  looked for FashionMNIST/FashionMNIST/raw/train-images-idx3-ubyte[.gz]"))
@@ -33,6 +33,12 @@ struct DatasetsCommandTests {
         #expect(text.contains("MNIST val: 5 samples, 10 classes"))
         #expect(text.contains("first indices: \(split.validation.prefix(3).map(String.init).joined(separator: " "))\n"))
         #expect(text.contains("index checksum: \(TaskDataset.checksum(split.validation))"))
+    }
+
+    @Test("show --strict refuses splits whose sizes differ from the reference's")
+    func strict() throws {
+        var command = try DatasetsCommand.Show.parseAsRoot(["MNIST", "--strict", "--data-location", root.path])
+        #expect(throws: DatasetError.splitSize(task: "MNIST", split: "val", expected: 5000, found: 5)) { try command.run() }
     }
 
     @Test("bad arguments are refused in one sentence")
