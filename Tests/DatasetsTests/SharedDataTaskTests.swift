@@ -89,3 +89,39 @@ struct DebianFashionMNISTTests {
         #expect(data.indices(.train).first == 36044)
     }
 }
+
+@Suite("GTSRB on the real shared PPMs")
+struct SharedGTSRBTests {
+    @Test("gtsrb32 in torchvision's layout: test rows and pixels exactly as Pillow's, train folders by class",
+          .enabled(if: sharedDataExists("gtsrb32"), "../shared/data/gtsrb32 is absent; skipped"))
+    func gtsrb() throws {
+        let fm = FileManager.default
+        let source = sharedData.appendingPathComponent("gtsrb32")
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-gtsrb-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: dir) }
+        let base = dir.appendingPathComponent("gtsrb")
+        try fm.createDirectory(at: base.appendingPathComponent("GTSRB/Final_Test"), withIntermediateDirectories: true)
+        try fm.createSymbolicLink(at: base.appendingPathComponent("GTSRB/Final_Test/Images"), withDestinationURL: source.appendingPathComponent("test"))
+        try fm.createSymbolicLink(at: base.appendingPathComponent("GT-final_test.csv"),
+                                  withDestinationURL: source.appendingPathComponent("test/GT-test-subset.csv"))
+        let trainFiles = try fm.contentsOfDirectory(atPath: source.appendingPathComponent("train").path).filter { $0.hasSuffix(".ppm") }
+        for name in trainFiles {
+            let folder = base.appendingPathComponent("GTSRB/Training/\(name.prefix(5))")
+            try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+            try fm.createSymbolicLink(at: folder.appendingPathComponent(name), withDestinationURL: source.appendingPathComponent("train/\(name)"))
+        }
+        let data = try TaskLoader.load(.gtsrb, dataLocation: dir)
+        let reference = try SafetensorsFile(url: source.appendingPathComponent("test-decoded.safetensors"))
+        let labels = int64s(try reference.read("labels"))
+        let images = try reference.read("images").data
+        #expect(data.testSet.count == 2150 && data.trainingSet.count == trainFiles.count)
+        #expect(data.testSet.map { Int64($0.label) } == labels)
+        for i in stride(from: 0, to: 2150, by: 211) {
+            #expect(try data.testSet[i].decode().pixels == Array(images[(i * 3072)..<((i + 1) * 3072)]), "test row \(i)")
+        }
+        for sample in data.trainingSet {
+            #expect(sample.label == Int(String((sample.location as NSString).lastPathComponent.prefix(5))))
+        }
+        #expect(data.count(.val) == trainFiles.count / 10)
+    }
+}
