@@ -90,7 +90,13 @@ public struct CIFARBatch: Sendable {
         case .bytes(let b): bytes = b
         default: throw DatasetError.malformedPickle(file: file, reason: "'data' holds no raw bytes")
         }
-        guard bytes.count == shape.reduce(1, *) else {
+        var product = 1
+        for d in shape {
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            guard !overflow, d >= 0 else { throw DatasetError.malformedPickle(file: file, reason: "'data' has an impossible shape \(shape)") }
+            product = p
+        }
+        guard bytes.count == product else {
             throw DatasetError.malformedPickle(file: file, reason: "'data' has \(bytes.count) bytes for shape \(shape)")
         }
         return (shape, bytes)

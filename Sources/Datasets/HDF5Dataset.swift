@@ -34,6 +34,14 @@ public final class HDF5Dataset: Sendable {
                 guard rank >= 1 else { throw DatasetError.malformedHDF5(file: file, reason: "dataset '\(name)' has no dimensions") }
                 var dims = [hsize_t](repeating: 0, count: rank)
                 H5Sget_simple_extent_dims(space, &dims, nil)
+                var product = 1
+                for d in dims {
+                    let (p, overflow) = product.multipliedReportingOverflow(by: Int(clamping: d))
+                    guard !overflow, p <= 1 << 40 else {
+                        throw DatasetError.malformedHDF5(file: file, reason: "dataset '\(name)' has an impossible shape \(dims)")
+                    }
+                    product = p
+                }
                 return dims.map { Int($0) }
             }
         }

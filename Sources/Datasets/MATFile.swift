@@ -188,6 +188,12 @@ private struct _MATReader {
         let dimsTag = try tag(b, o)
         let dims = stride(from: 0, to: dimsTag.size, by: 4).map { Int(Int32(bitPattern: u32(b, dimsTag.start + $0))) }
         guard dims.allSatisfy({ $0 >= 0 }) else { throw fail(o, "negative dimension in \(dims)") }
+        var product = 1
+        for d in dims {
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= b.count * 8 + 1 else { throw fail(o, "dimensions \(dims) are larger than the file could hold") }
+            product = p
+        }
         o = dimsTag.next
         let nameTag = try tag(b, o)
         let varName = String(decoding: b[nameTag.start..<(nameTag.start + nameTag.size)], as: UTF8.self)
@@ -208,7 +214,8 @@ private struct _MATReader {
             o = lengthTag.next
             let namesTag = try tag(b, o)
             guard fieldLength > 0 else { throw fail(o, "struct '\(varName)' has field names of length 0") }
-            array.fieldNames = stride(from: 0, to: namesTag.size, by: fieldLength).map { i in
+            guard fieldLength <= 4096 else { throw fail(o, "struct '\(varName)' announces field names of \(fieldLength) bytes") }
+            array.fieldNames = stride(from: 0, to: namesTag.size - fieldLength + 1, by: fieldLength).map { i in
                 String(decoding: b[(namesTag.start + i)..<(namesTag.start + i + fieldLength)].prefix { $0 != 0 }, as: UTF8.self)
             }
             o = namesTag.next

@@ -16,6 +16,9 @@ extension TaskLoader {
                 throw DatasetError.malformedMAT(file: url.path, offset: 0, reason: "'X' is \(x.dimensions) of storage type \(x.storageType), expected uint8 32×32×3×N")
             }
             let count = x.dimensions[3]
+            guard x.data.count == count * 3072 else {
+                throw DatasetError.malformedMAT(file: url.path, offset: 0, reason: "'X' holds \(x.data.count) bytes for \(count) images of 32×32×3")
+            }
             guard y.count == count else {
                 throw DatasetError.countMismatch(task: "SVHN", file: url.path, expected: count, found: y.count, what: "labels in 'y'")
             }

@@ -55,5 +55,9 @@ struct MATTaskTests {
             #expect(error.description.contains("v73.mat") && error.description.contains("HDF5"))
         }
         #expect(throws: DatasetError.self) { try MATFile(bytes: [UInt8](repeating: 0, count: 200), name: "zero.mat") }
+        // Hostile dimensions (2³¹−1 × 2³¹−1) are refused, not allocated or multiplied into a trap.
+        var huge = [UInt8](try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/datasets/mat/cells.mat")))
+        for i in 160..<168 { huge[i] = i % 4 == 3 ? 0x7F : 0xFF }
+        #expect(throws: DatasetError.self) { try MATFile(bytes: huge, name: "huge.mat") }
     }
 }
