@@ -39,7 +39,11 @@ public struct IDXFile: Sendable {
             let o = 4 + 4 * d
             let v = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
             shape.append(v)
-            total = total.multipliedReportingOverflow(by: v).partialValue
+            let (product, overflow) = total.multipliedReportingOverflow(by: v)
+            guard !overflow, product <= bytes.count else {
+                throw DatasetError.malformedIDX(file: name, offset: o, reason: "shape \(shape) needs more bytes than the file's \(bytes.count)")
+            }
+            total = product
         }
         let header = 4 + 4 * rank
         guard bytes.count - header == total else {

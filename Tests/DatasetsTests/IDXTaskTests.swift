@@ -52,6 +52,8 @@ struct IDXTaskTests {
             try IDXFile(bytes: [0, 0, 8, 1, 0, 0, 0, 2, 7], name: "x")
         }
         #expect(throws: DatasetError.self) { try IDXFile(bytes: [0, 0, 0x0D, 1, 0, 0, 0, 1, 7], name: "x") }
+        // Dimensions whose product overflows are refused (regression: they must not trap).
+        #expect(throws: DatasetError.self) { try IDXFile(bytes: [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12), name: "x") }
     }
 
     @Test("gzip: concatenated members inflate whole, plain bytes pass through")
