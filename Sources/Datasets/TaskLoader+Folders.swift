@@ -27,9 +27,12 @@ extension TaskLoader {
         try checkSameClasses(train, val, task: .eurosat, testRoot: base.appendingPathComponent("val"))
         try checkSameClasses(train, test, task: .eurosat, testRoot: base.appendingPathComponent("test"))
         let shipped = TaskName.eurosat.classNames.shipped ?? []
-        guard train.classes.count == shipped.count else {
-            throw DatasetError.countMismatch(task: "EuroSAT", file: base.appendingPathComponent("train").path,
-                                             expected: shipped.count, found: train.classes.count, what: "class folders")
+        // The reference maps the sorted EuroSAT RGB folder names to its class names; other folders would be mislabelled.
+        let folders = ["AnnualCrop", "Forest", "HerbaceousVegetation", "Highway", "Industrial", "Pasture",
+                       "PermanentCrop", "Residential", "River", "SeaLake"]
+        guard train.classes == folders else {
+            throw DatasetError.missing(task: "EuroSAT", path: base.appendingPathComponent("train").path,
+                                       expected: "exactly the EuroSAT RGB class folders \(folders.joined(separator: ", ")), found \(train.classes.joined(separator: ", "))")
         }
         return TaskDataset(task: .eurosat, classNames: shipped, train: folderSamples(train),
                            validation: folderSamples(val), test: folderSamples(test))
