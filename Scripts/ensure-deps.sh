@@ -9,7 +9,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 missing=()
-for pkg in libopenblas-dev libjpeg62-turbo-dev libpng-dev; do
+for pkg in libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libhdf5-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -18,4 +18,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Optional test data: Fashion-MNIST's full training set (the tests that use it skip without it).
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 \
+    || echo "note: dataset-fashion-mnist could not be installed; its tests will be skipped." >&2
 fi

@@ -40,13 +40,19 @@ public struct SafeUnpickler: Sendable {
     public var path: String
     /// The caps.
     public var limits: Limits
+    /// Read Python 2 `str` (`BINSTRING`, `SHORT_BINSTRING`) as ``PickleValue/bytes(_:)``, as
+    /// Python 3's `pickle.load(f, encoding="bytes")` does; otherwise they become UTF-8 text.
+    /// Python 2 pickles of numpy arrays (the CIFAR batches) hold the raw array data in such strings.
+    public var python2StringsAsBytes: Bool
 
     /// - Parameters:
     ///   - path: What to call the pickle in error messages.
     ///   - limits: Caps on stack, marks, memo and nesting.
-    public init(path: String, limits: Limits = Limits()) {
+    ///   - python2StringsAsBytes: See ``python2StringsAsBytes``.
+    public init(path: String, limits: Limits = Limits(), python2StringsAsBytes: Bool = false) {
         self.path = path
         self.limits = limits
+        self.python2StringsAsBytes = python2StringsAsBytes
     }
 
     /// Interprets `bytes` up to its `STOP` opcode.
@@ -55,6 +61,7 @@ public struct SafeUnpickler: Sendable {
     ///   for a damaged or over-deep stream.
     public func load(_ bytes: UnsafeRawBufferPointer) throws -> PickleValue {
         var machine = _PickleMachine(bytes: bytes, path: path, limits: limits)
+        machine.python2StringsAsBytes = python2StringsAsBytes
         defer { machine.tearDown() }
         return try machine.run()
     }
@@ -177,6 +184,8 @@ struct _PickleMachine {
     /// Every node made, so that tear-down can cut the links before they are freed: freeing a
     /// 100,000-deep chain recursively would overflow the call stack.
     var nodes: [_PickleNode] = []
+    /// ``SafeUnpickler/python2StringsAsBytes``.
+    var python2StringsAsBytes = false
 
     init(bytes: UnsafeRawBufferPointer, path: String, limits: SafeUnpickler.Limits) {
         self.bytes = bytes
@@ -240,6 +249,11 @@ struct _PickleMachine {
 
     mutating func text(_ count: Int) throws -> String {
         String(decoding: try take(count), as: UTF8.self)
+    }
+
+    /// A Python 2 `str` of `count` bytes: bytes or UTF-8 text, per ``python2StringsAsBytes``.
+    mutating func python2String(_ count: Int) throws -> PickleValue {
+        python2StringsAsBytes ? .bytes([UInt8](try take(count))) : .string(try text(count))
     }
 
     // MARK: stack
@@ -393,11 +407,11 @@ struct _PickleMachine {
             case .binUnicode: try push(leaf: .string(try text(Int(try u32()))))
             case .shortBinUnicode: try push(leaf: .string(try text(Int(try u8()))))
             case .binUnicode8: try push(leaf: .string(try text(try length64())))
-            case .shortBinString: try push(leaf: .string(try text(Int(try u8()))))
+            case .shortBinString: try push(leaf: try python2String(Int(try u8())))
             case .binString:
                 let n = Int(Int32(bitPattern: try u32()))
                 guard n >= 0 else { throw malformed("negative string length \(n)") }
-                try push(leaf: .string(try text(n)))
+                try push(leaf: try python2String(n))
             case .binBytes: try push(leaf: .bytes([UInt8](try take(Int(try u32())))))
             case .shortBinBytes: try push(leaf: .bytes([UInt8](try take(Int(try u8())))))
             case .binBytes8: try push(leaf: .bytes([UInt8](try take(try length64()))))

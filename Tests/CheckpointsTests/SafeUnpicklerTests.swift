@@ -205,3 +205,17 @@ struct SafeUnpicklerTests {
         #expect(PickleOpcode.allCases.filter(\.isAccepted).count == 45)
     }
 }
+
+@Suite("SafeUnpickler: Python 2 strings")
+struct SafeUnpicklerPython2StringTests {
+    /// `pickle.dumps` of `{'k': '\xff\x00a'}` as Python 2 cPickle writes it (SHORT_BINSTRING).
+    let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x01, 0x55, 0x01, 0x6B, 0x55, 0x03, 0xFF, 0x00, 0x61, 0x73, 0x2E]
+
+    @Test("python2StringsAsBytes keeps the raw bytes (pickle.load(encoding='bytes')); the default reads UTF-8 text")
+    func stringsAsBytes() throws {
+        let bytes = try SafeUnpickler(path: "p2", python2StringsAsBytes: true).load(pickle)
+        #expect(bytes == .dict([PicklePair(key: .bytes([0x6B]), value: .bytes([0xFF, 0x00, 0x61]))]))
+        let text = try SafeUnpickler(path: "p2").load(pickle)
+        #expect(text.dict?.first?.key == .string("k"))
+    }
+}
