@@ -26,10 +26,13 @@ let package = Package(
         .library(name: "Merging", targets: ["Merging"]),
         .library(name: "CLIP", targets: ["CLIP"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +70,14 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
         .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"]),
+        .target(name: "Evaluation", dependencies: ["Tensors", "Checkpoints", "CLIP", "Datasets"]),
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -75,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,6 +104,8 @@ let package = Package(
             path: "Benchmarks/CLIPBenchmark"
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

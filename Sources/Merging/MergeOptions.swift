@@ -23,6 +23,10 @@ public struct MergeOptions: Sendable {
     public var layerPattern: String?
     /// Write only the (scaled) merged task vector, not θ0 + it.
     public var taskVectorOnly: Bool = false
+    /// With `lines`, compute α (and the report's norms) but write τ_MTL with no scaling at all
+    /// (no λ per key, no coefficient): for callers that apply many (α, β) schedules to one merge,
+    /// such as `lines run`. Implies nothing about `taskVectorOnly`.
+    public var unscaledOutput: Bool = false
 
     /// Options for `method` with the reference's defaults.
     public init(method: MergeMethod) {

@@ -109,6 +109,7 @@ public enum Merger {
         report.schedule = schedule
         let coefficient = method == .average ? options.coefficient / Double(T) : options.coefficient
         let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly) { key in
+            if options.unscaledOutput { return (1, nil) }
             guard let schedule, let map else { return (Float(coefficient), nil) }
             return (Float(schedule.lambda(forKey: key, in: map)), coefficient == 1 ? nil : Float(coefficient))
         }

@@ -1,0 +1,257 @@
+import CLIP
+import Checkpoints
+import Datasets
+import Evaluation
+import Foundation
+import Merging
+import Tensors
+
+/// Runs the reference's protocol (`main.py` → `perform_eval_with_merged_vector`, spec §1–3) for
+/// one configuration: build the method's task vector once, evaluate every `XVal` split at every
+/// coefficient of the grid, select on validation, evaluate the test splits once at the selected
+/// value, and write the reference's results file.
+///
+/// Everything a run needs is checked by ``preflight()`` before any model is loaded. Every
+/// finished evaluation is journaled at once (``RunJournal``), so a killed run started again
+/// continues where it stopped and writes the same results file.
+public final class ExperimentRunner: @unchecked Sendable {
+    /// The configuration.
+    public let config: ExperimentConfig
+    /// The checkpoint layout under `model_location`.
+    public let layout: ReferenceLayout
+    /// Receives progress; called on the running thread.
+    public var onEvent: (RunEvent) -> Void = { _ in }
+
+    /// The files and datasets a run uses, found by ``preflight()``.
+    public struct Plan: Sendable {
+        public var zeroshot: URL
+        public var finetuned: [TaskName: URL]
+        public var heads: [TaskName: URL]
+        public var datasets: [TaskName: TaskDataset]
+        public var masks: URL?
+    }
+
+    var finetunedBaseline: BaselineAccuracies?
+    var zeroshotBaseline: BaselineAccuracies?
+    var journal: RunJournal?
+    var plan: Plan?
+    var heads: [TaskName: ClassificationHead] = [:]
+    var validationSplits: [TaskName: DecodedSplit] = [:]
+    var lastTestSplit: DecodedSplit?
+    var workFolder: URL { config.logsLocation.appendingPathComponent(".work/\(config.resultStem)") }
+
+    public init(config: ExperimentConfig) {
+        self.config = config
+        layout = ReferenceLayout(modelLocation: config.modelLocation, model: config.model)
+    }
+
+    // MARK: - Preflight
+
+    /// Finds every file and dataset the run needs.
+    /// - Throws: ``ExperimentError`` in one sentence: missing checkpoint, head, mask file or
+    ///   dataset, or an unreadable baseline file.
+    @discardableResult
+    public func preflight() throws -> Plan {
+        if let plan { return plan }
+        let tasks = config.datasets
+        var zeroshot = ReferenceLayout.existing(layout.zeroshotCandidates)
+        if zeroshot == nil {
+            for t in tasks {
+                if let u = ReferenceLayout.existing(layout.zeroshotCandidates(t)) {
+                    onEvent(.note("No MNISTVal/nonlinear_zeroshot.*; using \(u.path), which holds the same θ0."))
+                    zeroshot = u
+                    break
+                }
+            }
+        }
+        guard let zeroshot else {
+            throw ExperimentError.missingFile(what: "the zero-shot model (model=\(config.model), model_location=\(config.modelLocation))",
+                                              lookedFor: layout.zeroshotCandidates.map(\.path))
+        }
+
+        let ft = try BaselineAccuracies(kind: .finetuned, candidates: [
+            config.resultsLocation.appendingPathComponent("single_task/\(config.model)/nonlinear_ft_accuracies.json"),
+            layout.modelFolder.appendingPathComponent("nonlinear_ft_accuracies.json"),
+        ])
+        finetunedBaseline = ft
+        if config.method == .singleTask {
+            zeroshotBaseline = try BaselineAccuracies(kind: .zeroshot, candidates: [
+                config.resultsLocation.appendingPathComponent("zero_shot/\(config.model)_20tasks_zeroshot.json"),
+            ])
+        }
+
+        var needFT: [TaskName] = []
+        for t in tasks {
+            let merged = config.method != .zeroshot && (config.method != .singleTask || t == config.target)
+            let baseline = ft[Metrics.datasetName(t, validation: true)] == nil || ft[Metrics.datasetName(t, validation: false)] == nil
+            if merged || baseline { needFT.append(t) }
+        }
+        var finetuned: [TaskName: URL] = [:]
+        for t in needFT {
+            guard let u = ReferenceLayout.existing(layout.finetunedCandidates(t)) else {
+                throw ExperimentError.missingFile(what: "the fine-tuned model of \(t.rawValue)", lookedFor: layout.finetunedCandidates(t).map(\.path))
+            }
+            finetuned[t] = u
+        }
+        var headURLs: [TaskName: URL] = [:]
+        for t in tasks {
+            guard let u = ReferenceLayout.existing(layout.headCandidates(t)) else {
+                throw ExperimentError.missingFile(what: "the classification head of \(t.rawValue)", lookedFor: layout.headCandidates(t).map(\.path))
+            }
+            headURLs[t] = u
+        }
+        var masks: URL?
+        if config.method == .consensus || (config.method == .tallMask && config.loadMask) {
+            let candidates = layout.maskCandidates(taskCount: config.numTasks, useTies: config.useTies, tiesAgg: config.tiesAgg)
+            guard let u = ReferenceLayout.existing(candidates) else {
+                throw ExperimentError.missingFile(what: "the TALL masks (run method=tall_mask\(config.useTies ? " method.use_ties=true" : "") first)",
+                                                  lookedFor: candidates.map(\.path))
+            }
+            masks = u
+        }
+        if config.method == .singleTask && tasks.count < 2 {
+            throw ExperimentError.unsupported("method=single_task needs at least two tasks (the target and one control); DATASETS has \(tasks.count).")
+        }
+        var datasets: [TaskName: TaskDataset] = [:]
+        for t in tasks {
+            do { datasets[t] = try TaskLoader.load(t, dataLocation: config.dataLocation) } catch {
+                throw ExperimentError.dataset(task: t.rawValue, reason: "\(error)")
+            }
+        }
+        let p = Plan(zeroshot: zeroshot, finetuned: finetuned, heads: headURLs, datasets: datasets, masks: masks)
+        plan = p
+        return p
+    }
+
+    // MARK: - Run
+
+    /// Runs the whole protocol and writes the results.
+    public func run() throws -> RunOutcome {
+        let plan = try preflight()
+        let journalURL = config.logsLocation.appendingPathComponent(".journal/\(config.resultStem).jsonl")
+        let journal = try RunJournal(url: journalURL, fingerprint: fingerprint(plan))
+        self.journal = journal
+        let resumed = journal.count
+        if resumed > 0 { onEvent(.note("Resuming: \(resumed) evaluations already done (\(journalURL.path)).")) }
+        for t in config.datasets {
+            let head = try ClassificationHead(checkpoint: plan.heads[t]!)
+            heads[t] = head
+        }
+        let factory = try ModelFactory(theta0: try Checkpoint.open(plan.zeroshot), activation: config.activation)
+        try computeBaselines(plan, factory: factory)
+        try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workFolder) }
+
+        var outcome: (document: JSONDocument, selected: String, masks: URL?)
+        switch config.method {
+        case .singleTask: outcome = try runSingleTask(plan, factory: factory)
+        case .tallMask: outcome = try runTallMask(plan, factory: factory)
+        case .magMasking: outcome = try runMagMasking(plan, factory: factory)
+        default: outcome = try runMerged(plan, factory: factory)
+        }
+        return try writeOutputs(outcome.document, selected: outcome.selected, masks: outcome.masks, resumed: resumed)
+    }
+
+    // MARK: - Evaluation
+
+    /// One evaluation, from the journal or computed (and journaled).
+    func evaluate(phase: String, label: String, task: TaskName, validation: Bool,
+                  encoder: Lazy<VisionTransformer>) throws -> Double {
+        let name = Metrics.datasetName(task, validation: validation)
+        let key = RunJournal.key(phase: phase, label: label, task: name)
+        if let done = journal?.result(key) {
+            onEvent(.finished(label: label, dataset: name, top1: done.top1, imagesPerSecond: nil, cached: true))
+            return done.top1
+        }
+        let acc = try measure(label: label, task: task, validation: validation, encoder: encoder.get())
+        try journal?.record(key, correct: acc.correct, count: acc.count)
+        return acc.top1
+    }
+
+    /// Runs `encoder` with the task's head on the task's split, reporting progress.
+    func measure(label: String, task: TaskName, validation: Bool, encoder: VisionTransformer) throws -> SplitAccuracy {
+        let split = try decoded(task, validation: validation)
+        guard let head = heads[task] else { throw ExperimentError.unsupported("no head loaded for \(task.rawValue)") }
+        let name = Metrics.datasetName(task, validation: validation)
+        onEvent(.started(label: label, dataset: name, images: split.images.count))
+        let start = Date()
+        let total = split.images.count
+        let acc = try Evaluator.accuracy(encoder: encoder, head: head, split: split, batchSize: config.batchSize) { done in
+            self.onEvent(.progress(done: done, total: total))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        onEvent(.finished(label: label, dataset: name, top1: acc.top1,
+                          imagesPerSecond: seconds > 0 ? Double(total) / seconds : nil, cached: false))
+        return acc
+    }
+
+    /// The decoded split: validation splits stay in memory for the whole run; test splits are
+    /// kept one at a time. Both come from the on-disk decode cache when it has them.
+    func decoded(_ task: TaskName, validation: Bool) throws -> DecodedSplit {
+        if validation, let s = validationSplits[task] { return s }
+        if !validation, let s = lastTestSplit, s.task == task { return s }
+        guard let dataset = plan?.datasets[task] else { throw ExperimentError.dataset(task: task.rawValue, reason: "not loaded") }
+        let split: DatasetSplit = validation ? .val : .test
+        let result: DecodedSplit
+        do {
+            result = try DecodeCache.load(dataset, split: split, directory: config.cacheDirectory).split
+        } catch let e as DatasetError {
+            if case .unreadable = e {
+                result = try DecodedSplit(dataset, split: split)  // cache folder not writable: decode in memory only
+            } else { throw ExperimentError.dataset(task: task.rawValue, reason: "\(e)") }
+        } catch {
+            throw ExperimentError.dataset(task: task.rawValue, reason: "\(error)")
+        }
+        if validation { validationSplits[task] = result } else { lastTestSplit = result }
+        return result
+    }
+
+    /// Fills in the fine-tuned (and for single-task runs, zero-shot) accuracies that the baseline
+    /// files lack, by evaluating those models once.
+    func computeBaselines(_ plan: Plan, factory: ModelFactory) throws {
+        guard var ft = finetunedBaseline else { return }
+        for t in config.datasets {
+            let missing = [true, false].filter { ft[Metrics.datasetName(t, validation: $0)] == nil }
+            guard !missing.isEmpty, let url = plan.finetuned[t] else { continue }
+            if missing.count == 2 { onEvent(.note("No fine-tuned accuracy for \(t.rawValue) in \(ft.saveURL.path): evaluating \(url.lastPathComponent) once.")) }
+            let encoder = try factory.encoder(at: url)
+            for v in missing {
+                let acc = try measure(label: "fine-tuned", task: t, validation: v, encoder: encoder)
+                try ft.record(Metrics.datasetName(t, validation: v), acc.top1)
+            }
+        }
+        finetunedBaseline = ft
+        guard var zs = zeroshotBaseline else { return }
+        let encoder = Lazy { try factory.zeroshot() }
+        for t in config.datasets {
+            for v in [true, false] where zs[Metrics.datasetName(t, validation: v)] == nil {
+                let acc = try measure(label: "zero-shot", task: t, validation: v, encoder: try encoder.get())
+                try zs.record(Metrics.datasetName(t, validation: v), acc.top1)
+            }
+        }
+        zeroshotBaseline = zs
+    }
+
+    var finetunedValues: [String: Double] { finetunedBaseline?.values ?? [:] }
+    var zeroshotValues: [String: Double] { zeroshotBaseline?.values ?? [:] }
+
+    /// A stable hash of everything that decides the results.
+    func fingerprint(_ plan: Plan) -> String {
+        var tree = config.tree
+        for key in ["batch_size", "device", "world_size", "port", "wandb", "cache_dir", "logs_location", "results_location"] {
+            tree.remove(at: [key])
+        }
+        var text = tree.yaml()
+        var files = [plan.zeroshot] + config.datasets.compactMap { plan.finetuned[$0] } + config.datasets.compactMap { plan.heads[$0] }
+        if let m = plan.masks { files.append(m) }
+        for url in files {
+            let a = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let size = (a?[.size] as? NSNumber)?.int64Value ?? -1
+            let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            text += "\(url.path)|\(size)|\(time)\n"
+        }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in text.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,87 @@
+import Checkpoints
+import Foundation
+
+/// Every finished evaluation of a run, persisted the moment it finishes, so that a run killed at
+/// any point continues where it stopped and ends with the same results.
+///
+/// The journal is a JSON-lines file: a first line with the run's fingerprint (configuration and
+/// input files), then one line per `(phase, label, task)` with the correct/total counts. Each
+/// line is appended and fsync'ed; a torn last line (a kill mid-write) is ignored on reading.
+/// A journal whose fingerprint differs from the run's is moved aside (`.stale`) and a new one begun.
+public final class RunJournal: @unchecked Sendable {
+    /// The journal file.
+    public let url: URL
+    private var entries: [String: SplitCounts] = [:]
+    private let handle: FileHandle
+
+    /// Correct and total counts of one evaluation.
+    public struct SplitCounts: Sendable, Equatable {
+        public var correct: Int
+        public var count: Int
+        public var top1: Double { count > 0 ? Double(correct) / Double(count) : 0 }
+    }
+
+    /// Opens (or starts) the journal at `url` for a run with `fingerprint`.
+    /// - Returns: the journal; `resumed` says how many results it already held.
+    public init(url: URL, fingerprint: String) throws {
+        self.url = url
+        let fm = FileManager.default
+        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var keep = false
+        if let data = fm.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
+            if let header = lines.next(), let obj = Self.object(header), obj["fingerprint"] as? String == fingerprint {
+                keep = true
+                while let line = lines.next() {
+                    guard let o = Self.object(line), let key = o["key"] as? String,
+                          let c = (o["correct"] as? NSNumber)?.intValue, let n = (o["count"] as? NSNumber)?.intValue else { continue }
+                    entries[key] = SplitCounts(correct: c, count: n)
+                }
+            }
+            if !keep {
+                let stale = url.appendingPathExtension("stale")
+                try? fm.removeItem(at: stale)
+                try? fm.moveItem(at: url, to: stale)
+            }
+        }
+        if !keep {
+            let header = try JSONSerialization.data(withJSONObject: ["fingerprint": fingerprint], options: [.sortedKeys])
+            guard fm.createFile(atPath: url.path, contents: header + Data("\n".utf8)) else {
+                throw CheckpointError.io(path: url.path, reason: "cannot create the run journal")
+            }
+        } else if let data = fm.contents(atPath: url.path), data.last != UInt8(ascii: "\n") {
+            // Drop a torn last line so that the next append starts on a line of its own.
+            if let cut = data.lastIndex(of: UInt8(ascii: "\n")) {
+                try data.prefix(through: cut).write(to: url)
+            }
+        }
+        guard let h = FileHandle(forWritingAtPath: url.path) else {
+            throw CheckpointError.io(path: url.path, reason: "cannot open the run journal for writing")
+        }
+        handle = h
+        handle.seekToEndOfFile()
+    }
+
+    deinit { try? handle.close() }
+
+    /// How many results the journal holds.
+    public var count: Int { entries.count }
+
+    /// The stored result for `key`.
+    public func result(_ key: String) -> SplitCounts? { entries[key] }
+
+    /// Records a result and flushes it to disk before returning.
+    public func record(_ key: String, correct: Int, count: Int) throws {
+        entries[key] = SplitCounts(correct: correct, count: count)
+        let line = try JSONSerialization.data(withJSONObject: ["key": key, "correct": correct, "count": count], options: [.sortedKeys])
+        handle.write(line + Data("\n".utf8))
+        try handle.synchronize()
+    }
+
+    /// The journal key of one evaluation.
+    public static func key(phase: String, label: String, task: String) -> String { "\(phase)|\(label)|\(task)" }
+
+    private static func object(_ line: Substring) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the reference's experiment protocol (its main.py) with the same config keys and result files.",
+        discussion: """
+        Overrides are Hydra's: key=value, method=NAME selects a method file, method.key=value sets
+        one of its keys, +key=value adds a key, lists as DATASETS=[MNIST,Cars], booleans in any case.
+
+          lines run model=ViT-B-32 num_tasks=8 method=ties method.k=20 method.apply_lines=true \\
+              data_location=~/data model_location=~/checkpoints/model_checkpoints
+
+        Methods: zeroshot, single_task (method.apply_lines, method.task_index,
+        method.tradeoff_target_weight), sum, average, ties (method.k, method.agg), consensus
+        (method.prun_thre_k, method.use_ties), tall_mask (method.use_ties, method.load_mask),
+        mag_masking (method.k). LiNeS variants: method.apply_lines=true.
+
+        Checkpoints are read from {model_location}/{model}/{X}Val/nonlinear_finetuned.pt (or
+        .safetensors), θ0 from MNISTVal/nonlinear_zeroshot.pt, heads from head_{X}Val.pt; TALL masks
+        from model_location with model_checkpoints → tall_masks. Results go to
+        {results_location}/merging_multi_task/ or editing_single_task/ as the reference names them,
+        with a CSV next to each and a copy under {logs_location}/{model}/{method}/{date}/{time}/.
+        Fine-tuned (and zero-shot) accuracies used for normalisation are read from
+        results/single_task/{model}/nonlinear_ft_accuracies.json (and
+        results/zero_shot/{model}_20tasks_zeroshot.json) or computed once and written there.
+
+        A killed run started again with the same overrides resumes from its journal
+        ({logs_location}/.journal/) and writes the same results.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Hydra-style overrides.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Flag(name: .customLong("cfg"), help: "Print the resolved configuration and exit (as Hydra's --cfg job).")
+    var printConfig = false
+
+    @Option(name: .customLong("config-dir"), help: "A Hydra config folder (config.yaml, method/*.yaml) to use instead of the built-in copy of the reference's.")
+    var configDirectory: String?
+
+    @Flag(help: "Check that every checkpoint, head, mask and dataset is there, print the plan, and exit.")
+    var dryRun = false
+
+    func run() throws {
+        do {
+            let loader = try configDirectory.map { try ConfigLoader(directory: URL(fileURLWithPath: $0)) } ?? ConfigLoader()
+            let tree = try loader.compose(try overrides.map(ConfigOverride.init))
+            if printConfig {
+                print(tree.yaml(), terminator: "")
+                return
+            }
+            let config = try ExperimentConfig(tree: tree)
+            let runner = ExperimentRunner(config: config)
+            let printer = RunEventPrinter()
+            runner.onEvent = { printer.handle($0) }
+            let plan = try runner.preflight()
+            printError("\(config.method.rawValue)\(config.applyLines ? " + LiNeS" : "") on \(config.model), \(config.numTasks) tasks: \(config.datasets.map(\.rawValue).joined(separator: ", "))")
+            printError("θ0: \(plan.zeroshot.path)")
+            if dryRun {
+                for t in config.datasets {
+                    let d = plan.datasets[t]
+                    printError("  \(t.rawValue): val \(d?.count(.val) ?? 0), test \(d?.count(.test) ?? 0) images; head \(plan.heads[t]?.lastPathComponent ?? "-"); fine-tuned \(plan.finetuned[t]?.path ?? "not needed")")
+                }
+                printError("Results would go to \(config.resultURL.path)")
+                return
+            }
+            let outcome = try runner.run()
+            print(RunTable.render(outcome, config: config))
+        } catch let e as ExperimentError {
+            throw ValidationError(e.description)
+        }
+    }
+}
