@@ -69,8 +69,15 @@ struct Run: ParsableCommand {
             }
             let outcome = try runner.run()
             print(RunTable.render(outcome, config: config))
-        } catch let e as ExperimentError {
-            throw ValidationError(e.description)
+        } catch {
+            throw ValidationError(Self.message(for: error))
         }
+    }
+
+    /// The one-sentence message of a run error.
+    static func message(for error: any Error) -> String {
+        if let e = error as? ExperimentError { return e.description }
+        if let e = error as? ValidationError { return e.message }
+        return "\(error)"
     }
 }
