@@ -39,6 +39,7 @@ struct Eval: ParsableCommand {
     var json = false
 
     func run() throws {
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let taskName: TaskName
         do { taskName = try TaskName(named: task) } catch { throw ValidationError("\(error)") }
         guard split == "val" || split == "test" else { throw ValidationError("--split must be val or test, not \(split)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLIP
 import Experiments
 import Foundation
 
@@ -7,28 +8,17 @@ struct Run: ParsableCommand {
         commandName: "run",
         abstract: "Run the reference's experiment protocol (its main.py) with the same config keys and result files.",
         discussion: """
-        Overrides are Hydra's: key=value, method=NAME selects a method file, method.key=value sets
-        one of its keys, +key=value adds a key, lists as DATASETS=[MNIST,Cars], booleans in any case.
+        Overrides are Hydra's: key=value, method=NAME selects a method file, method.key=value sets one of its keys, +key=value adds a key, lists are written DATASETS=[MNIST,Cars], booleans in any case. `lines run --cfg` prints every key.
 
-          lines run model=ViT-B-32 num_tasks=8 method=ties method.k=20 method.apply_lines=true \\
-              data_location=~/data model_location=~/checkpoints/model_checkpoints
+          lines run model=ViT-B-32 num_tasks=8 method=ties method.k=20 method.apply_lines=true data_location=~/data model_location=~/ckpt/model_checkpoints
 
-        Methods: zeroshot, single_task (method.apply_lines, method.task_index,
-        method.tradeoff_target_weight), sum, average, ties (method.k, method.agg), consensus
-        (method.prun_thre_k, method.use_ties), tall_mask (method.use_ties, method.load_mask),
-        mag_masking (method.k). LiNeS variants: method.apply_lines=true.
+        Methods: zeroshot; single_task (method.apply_lines, method.task_index, method.tradeoff_target_weight); sum; average; ties (method.k, method.agg); consensus (method.prun_thre_k, method.use_ties); tall_mask (method.use_ties, method.load_mask); mag_masking (method.k). method.apply_lines=true gives the LiNeS variant.
 
-        Checkpoints are read from {model_location}/{model}/{X}Val/nonlinear_finetuned.pt (or
-        .safetensors), θ0 from MNISTVal/nonlinear_zeroshot.pt, heads from head_{X}Val.pt; TALL masks
-        from model_location with model_checkpoints → tall_masks. Results go to
-        {results_location}/merging_multi_task/ or editing_single_task/ as the reference names them,
-        with a CSV next to each and a copy under {logs_location}/{model}/{method}/{date}/{time}/.
-        Fine-tuned (and zero-shot) accuracies used for normalisation are read from
-        results/single_task/{model}/nonlinear_ft_accuracies.json (and
-        results/zero_shot/{model}_20tasks_zeroshot.json) or computed once and written there.
+        Inputs: {model_location}/{model}/{X}Val/nonlinear_finetuned.pt (or .safetensors), θ0 from MNISTVal/nonlinear_zeroshot.pt, heads head_{X}Val.pt; TALL masks under model_location with model_checkpoints replaced by tall_masks. Normalising accuracies: results/single_task/{model}/nonlinear_ft_accuracies.json (and results/zero_shot/{model}_20tasks_zeroshot.json for single_task), computed once and written there when absent.
 
-        A killed run started again with the same overrides resumes from its journal
-        ({logs_location}/.journal/) and writes the same results.
+        Outputs: {results_location}/merging_multi_task/ or editing_single_task/, named as the reference names them, a CSV next to each, a copy under {logs_location}/{model}/{method}/{date}/{time}/.
+
+        A killed run started again with the same overrides resumes from its journal ({logs_location}/.journal/) and writes the same results.
         """
     )
 
@@ -45,6 +35,7 @@ struct Run: ParsableCommand {
     var dryRun = false
 
     func run() throws {
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         do {
             let loader = try configDirectory.map { try ConfigLoader(directory: URL(fileURLWithPath: $0)) } ?? ConfigLoader()
             let tree = try loader.compose(try overrides.map(ConfigOverride.init))
@@ -69,15 +60,15 @@ struct Run: ParsableCommand {
             }
             let outcome = try runner.run()
             print(RunTable.render(outcome, config: config))
-        } catch {
-            throw ValidationError(Self.message(for: error))
+        } catch let e as ExperimentError {
+            throw CommandFailure(description: e.description)
         }
     }
 
     /// The one-sentence message of a run error.
     static func message(for error: any Error) -> String {
+        if let e = error as? CommandFailure { return e.description }
         if let e = error as? ExperimentError { return e.description }
-        if let e = error as? ValidationError { return e.message }
         return "\(error)"
     }
 }
