@@ -77,7 +77,7 @@ public struct TaskDataset: Sendable {
     /// (``TaskName/referenceSizes``): numbers computed on other splits are not comparable.
     /// - Throws: ``DatasetError/splitSize(task:split:expected:found:)`` for the first split that differs.
     public func checkReferenceSizes() throws {
-        let ref = task.referenceSizes
+        guard let ref = task.referenceSizes else { return }
         for (split, expected) in [(DatasetSplit.val, ref.val), (.test, ref.test)] where count(split) != expected {
             throw DatasetError.splitSize(task: task.rawValue, split: split.rawValue, expected: expected, found: count(split))
         }

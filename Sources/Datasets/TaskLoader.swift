@@ -63,6 +63,8 @@ public enum TaskLoader {
             return try loadCars(dataLocation: dataLocation)
         case .pcam:
             return try loadPCAM(dataLocation: dataLocation)
+        case let .custom(name):
+            return try loadCustom(name, dataLocation: dataLocation)
         }
     }
 
@@ -89,6 +91,7 @@ public enum TaskLoader {
         case .pcam: return "PCAM/pcam/camelyonpatch_level_2_split_train_x.h5"
         case .food101: return "food101/food-101/meta/train.json"
         case .renderedSST2: return "RenderedSST2/rendered-sst2/{train,test}/"
+        case let .custom(name): return "\(name)/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] and \(name)/classes.txt"
         }
     }
 }

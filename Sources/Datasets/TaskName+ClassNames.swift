@@ -50,6 +50,8 @@ extension TaskName {
             return .fromData("the breeds of annotations/trainval.txt's image ids, title-cased, by class id (torchvision)")
         case .cars:
             return .fromData("class_names in stanford_cars/devkit/cars_meta.mat, '_' replaced by ' '")
+        case let .custom(name):
+            return .fromData("\(name)/classes.txt, one name per line")
         }
     }
 

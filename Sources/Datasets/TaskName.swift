@@ -1,26 +1,72 @@
-/// The paper's 20 tasks, in the reference's `ALL_DATASETS` order (spec §3.1): the 8-, 14- and
-/// 20-task settings are the first 8, 14 and 20 cases.
-public enum TaskName: String, CaseIterable, Sendable {
-    case eurosat = "EuroSAT"
-    case dtd = "DTD"
-    case sun397 = "SUN397"
-    case mnist = "MNIST"
-    case resisc45 = "RESISC45"
-    case gtsrb = "GTSRB"
-    case cars = "Cars"
-    case svhn = "SVHN"
-    case stl10 = "STL10"
-    case oxfordIIITPet = "OxfordIIITPet"
-    case flowers102 = "Flowers102"
-    case cifar100 = "CIFAR100"
-    case pcam = "PCAM"
-    case fer2013 = "FER2013"
-    case cifar10 = "CIFAR10"
-    case food101 = "Food101"
-    case fashionMNIST = "FashionMNIST"
-    case renderedSST2 = "RenderedSST2"
-    case emnist = "EMNIST"
-    case kmnist = "KMNIST"
+/// A task: one of the paper's 20, in the reference's `ALL_DATASETS` order (spec §3.1; the 8-, 14-
+/// and 20-task settings are the first 8, 14 and 20 of ``allCases``), or a task of the user's own
+/// (``custom(_:)``), read from `{data_location}/{name}/` (see ``TaskLoader``).
+public enum TaskName: Hashable, Sendable, CaseIterable, RawRepresentable {
+    case eurosat
+    case dtd
+    case sun397
+    case mnist
+    case resisc45
+    case gtsrb
+    case cars
+    case svhn
+    case stl10
+    case oxfordIIITPet
+    case flowers102
+    case cifar100
+    case pcam
+    case fer2013
+    case cifar10
+    case food101
+    case fashionMNIST
+    case renderedSST2
+    case emnist
+    case kmnist
+    /// A task of the user's own: IDX files and a `classes.txt` in `{data_location}/{name}/`
+    /// (``TaskLoader/customLayout``).
+    case custom(String)
+
+    /// The paper's 20 tasks, in `ALL_DATASETS` order (custom tasks are not listed).
+    public static let allCases: [TaskName] = [.eurosat, .dtd, .sun397, .mnist, .resisc45, .gtsrb, .cars, .svhn, .stl10, .oxfordIIITPet, .flowers102, .cifar100, .pcam, .fer2013, .cifar10, .food101, .fashionMNIST, .renderedSST2, .emnist, .kmnist]
+
+    /// The reference's name (`EuroSAT`, `MNIST`, …), or the custom task's own.
+    public var rawValue: String {
+        switch self {
+        case .eurosat: return "EuroSAT"
+        case .dtd: return "DTD"
+        case .sun397: return "SUN397"
+        case .mnist: return "MNIST"
+        case .resisc45: return "RESISC45"
+        case .gtsrb: return "GTSRB"
+        case .cars: return "Cars"
+        case .svhn: return "SVHN"
+        case .stl10: return "STL10"
+        case .oxfordIIITPet: return "OxfordIIITPet"
+        case .flowers102: return "Flowers102"
+        case .cifar100: return "CIFAR100"
+        case .pcam: return "PCAM"
+        case .fer2013: return "FER2013"
+        case .cifar10: return "CIFAR10"
+        case .food101: return "Food101"
+        case .fashionMNIST: return "FashionMNIST"
+        case .renderedSST2: return "RenderedSST2"
+        case .emnist: return "EMNIST"
+        case .kmnist: return "KMNIST"
+        case let .custom(name): return name
+        }
+    }
+
+    /// The reference task with this exact name (custom tasks are made with ``custom(_:)``).
+    public init?(rawValue: String) {
+        guard let task = TaskName.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = task
+    }
+
+    /// Whether this is one of the paper's tasks.
+    public var isReference: Bool {
+        if case .custom = self { return false }
+        return true
+    }
 
     /// The task named `name`, case-insensitively; a trailing `Val` (the reference's `MNISTVal`) is accepted.
     /// - Throws: ``DatasetError/unknownTask(_:)``.
@@ -36,8 +82,8 @@ public enum TaskName: String, CaseIterable, Sendable {
     /// The first `count` tasks (8, 14 or 20 in the paper).
     public static func first(_ count: Int) -> [TaskName] { Array(allCases.prefix(count)) }
 
-    /// The validation and test sizes the reference's result files imply (spec §3.2).
-    public var referenceSizes: (val: Int, test: Int) {
+    /// The validation and test sizes the reference's result files imply (spec §3.2); nil for a custom task.
+    public var referenceSizes: (val: Int, test: Int)? {
         switch self {
         case .mnist: return (5000, 10000)
         case .svhn: return (5000, 26032)
@@ -59,6 +105,7 @@ public enum TaskName: String, CaseIterable, Sendable {
         case .renderedSST2: return (692, 1821)
         case .emnist: return (5000, 40000)
         case .kmnist: return (5000, 10000)
+        case .custom: return nil
         }
     }
 }

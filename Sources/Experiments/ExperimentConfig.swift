@@ -104,6 +104,11 @@ public struct ExperimentConfig: Sendable {
             throw ExperimentError.unknownMethod(methodName, known: RunMethod.allCases.map(\.rawValue))
         }
         method = m
+        let dataURL = URL(fileURLWithPath: path(try string("data_location")))
+        func task(_ name: String) -> TaskName? {
+            if let t = try? TaskName(named: name) { return t }
+            return TaskLoader.hasCustomTask(name, dataLocation: dataURL) ? .custom(name) : nil
+        }
         var count = try int("num_tasks")
         switch get("DATASETS") {
         case .string("")?, nil, .null?:
@@ -111,16 +116,16 @@ public struct ExperimentConfig: Sendable {
             datasets = TaskName.first(count)
         case let .list(items)?:
             datasets = try items.map { item in
-                guard case let .string(s) = item, let t = try? TaskName(named: s) else {
+                guard case let .string(s) = item, let t = task(s) else {
                     throw ExperimentError.badValue(key: "DATASETS", value: item.description,
-                                                   expected: "task names among \(TaskName.allCases.map(\.rawValue).joined(separator: ", "))")
+                                                   expected: "task names among \(TaskName.allCases.map(\.rawValue).joined(separator: ", ")), or a custom task folder with classes.txt in data_location")
                 }
                 return t
             }
             count = datasets.count
         case let .string(s)?:
             datasets = try s.split(separator: ",").map { name in
-                guard let t = try? TaskName(named: name.trimmingCharacters(in: .whitespaces)) else {
+                guard let t = task(name.trimmingCharacters(in: .whitespaces)) else {
                     throw ExperimentError.badValue(key: "DATASETS", value: String(name), expected: "a task name")
                 }
                 return t
@@ -141,7 +146,7 @@ public struct ExperimentConfig: Sendable {
         guard nEvalPoints >= 2 else { throw bad("n_eval_points", "at least 2") }
         batchSize = try int("batch_size")
         guard batchSize > 0 else { throw bad("batch_size", "a positive integer") }
-        dataLocation = URL(fileURLWithPath: path(try string("data_location")))
+        dataLocation = dataURL
         modelLocation = path(try string("model_location"))
         if case let .string(s)? = get("cache_dir"), !s.isEmpty, s != "None" {
             cacheDirectory = URL(fileURLWithPath: path(s))

@@ -62,7 +62,8 @@ struct DatasetsCommand: ParsableCommand {
                 if let data = survey.dataset {
                     out += "\(task.rawValue): found  train \(data.count(.train))  val \(data.count(.val))  test \(data.count(.test))"
                     let same = (try? data.checkReferenceSizes()) != nil
-                    out += "  (reference val \(ref.val), test \(ref.test)\(same ? "" : ": differs"))  \(data.classNames.count) classes\n"
+                    if let ref { out += "  (reference val \(ref.val), test \(ref.test)\(same ? "" : ": differs"))" }
+                    out += "  \(data.classNames.count) classes\n"
                     out += "    classes: \(preview(data.classNames))\n"
                 } else if !survey.isSupported {
                     out += "\(task.rawValue): not readable yet (no reader for its format; it would look for \(survey.lookedFor))\n"
