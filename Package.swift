@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Report", targets: ["Report"]),
+        .library(name: "Demo", targets: ["Demo"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -78,6 +80,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(name: "Report"),
+        .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors"]),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -104,6 +108,8 @@ let package = Package(
             path: "Benchmarks/CLIPBenchmark"
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
