@@ -83,3 +83,16 @@ extension TaskLoader {
         }
     }
 }
+
+extension TaskName {
+    /// The paper's task named `name` (case-insensitive, `Val` suffix accepted), else the custom
+    /// task `name` when `dataLocation` holds one.
+    /// - Throws: ``DatasetError/unknownTask(_:)`` when it is neither.
+    public static func resolve(_ name: String, dataLocation: URL) throws -> TaskName {
+        if let task = try? TaskName(named: name) { return task }
+        var custom = name
+        if !TaskLoader.hasCustomTask(custom, dataLocation: dataLocation), custom.hasSuffix("Val") { custom.removeLast(3) }
+        guard TaskLoader.hasCustomTask(custom, dataLocation: dataLocation) else { throw DatasetError.unknownTask(name) }
+        return .custom(custom)
+    }
+}

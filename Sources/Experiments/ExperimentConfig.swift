@@ -105,10 +105,7 @@ public struct ExperimentConfig: Sendable {
         }
         method = m
         let dataURL = URL(fileURLWithPath: path(try string("data_location")))
-        func task(_ name: String) -> TaskName? {
-            if let t = try? TaskName(named: name) { return t }
-            return TaskLoader.hasCustomTask(name, dataLocation: dataURL) ? .custom(name) : nil
-        }
+        func task(_ name: String) -> TaskName? { try? TaskName.resolve(name, dataLocation: dataURL) }
         var count = try int("num_tasks")
         switch get("DATASETS") {
         case .string("")?, nil, .null?:

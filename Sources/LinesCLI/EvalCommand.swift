@@ -41,7 +41,8 @@ struct Eval: ParsableCommand {
     func run() throws {
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let taskName: TaskName
-        do { taskName = try TaskName(named: task) } catch { throw ValidationError("\(error)") }
+        let location = URL(fileURLWithPath: (dataLocation as NSString).expandingTildeInPath)
+        do { taskName = try TaskName.resolve(task, dataLocation: location) } catch { throw ValidationError("\(error)") }
         guard split == "val" || split == "test" else { throw ValidationError("--split must be val or test, not \(split)") }
         let validation = split == "val"
         let modelURL = URL(fileURLWithPath: encoder.model)
@@ -56,7 +57,7 @@ struct Eval: ParsableCommand {
             }
             headURL = found
         }
-        let dataset = try TaskLoader.load(taskName, dataLocation: URL(fileURLWithPath: (dataLocation as NSString).expandingTildeInPath))
+        let dataset = try TaskLoader.load(taskName, dataLocation: location)
         let cache = cacheDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lines/decoded")
         let which: DatasetSplit = validation ? .val : .test
