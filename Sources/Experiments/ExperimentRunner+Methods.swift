@@ -56,6 +56,7 @@ extension ExperimentRunner {
                 let map = try inputs.layerMap(pattern: nil)
                 let alpha = merged.report.schedule?.alpha ?? 1 / Double(tasks.count)
                 onEvent(.note("LiNeS: α = \(alpha) (norm ratio / T), L = \(map.layerCount); β over the grid."))
+                linesSchedule = (alpha, map.layerCount)
                 schedule = { beta in
                     let s = LinesSchedule(alpha: alpha, beta: beta, layerCount: map.layerCount)
                     return { key in Float(s.lambda(forKey: key, in: map)) }
@@ -100,6 +101,7 @@ extension ExperimentRunner {
         let inputs = try mergeInputs(plan, tasks: [target])
         let tau = try mergedTaskVector(inputs, options: MergeOptions(method: .sum), name: "tau_\(target.rawValue)").tau
         let map = config.applyLines ? try inputs.layerMap(pattern: nil) : nil
+        if let map { linesSchedule = (nil, map.layerCount) }
         let grid = CoefficientGrid.values(for: config)
         func encoder(_ gamma: Double) -> Lazy<VisionTransformer> {
             Lazy {

@@ -18,7 +18,7 @@ extension ExperimentRunner {
         let csv = result.deletingPathExtension().appendingPathExtension("csv")
         try Self.writeAtomically(Self.csv(document), to: csv)
         return RunOutcome(document: document, selected: selected, resultURL: result, logCopyURL: copy, csvURL: csv,
-                          masksURL: masks, resumed: resumed)
+                          masksURL: masks, resumed: resumed, linesAlpha: nil, layerCount: nil)
     }
 
     /// One row per (split, coefficient, metric): `split,coefficient,metric,value`.

@@ -38,6 +38,8 @@ public final class ExperimentRunner: @unchecked Sendable {
     var heads: [TaskName: ClassificationHead] = [:]
     var validationSplits: [TaskName: DecodedSplit] = [:]
     var lastTestSplit: DecodedSplit?
+    /// α and L of the LiNeS schedule the run used, for its outcome.
+    var linesSchedule: (alpha: Double?, layers: Int)?
     var workFolder: URL { config.logsLocation.appendingPathComponent(".work/\(config.resultStem)") }
 
     public init(config: ExperimentConfig) {
@@ -149,7 +151,10 @@ public final class ExperimentRunner: @unchecked Sendable {
         case .magMasking: outcome = try runMagMasking(plan, factory: factory)
         default: outcome = try runMerged(plan, factory: factory)
         }
-        return try writeOutputs(outcome.document, selected: outcome.selected, masks: outcome.masks, resumed: resumed)
+        var result = try writeOutputs(outcome.document, selected: outcome.selected, masks: outcome.masks, resumed: resumed)
+        result.linesAlpha = linesSchedule?.alpha
+        result.layerCount = linesSchedule?.layers
+        return result
     }
 
     // MARK: - Evaluation

@@ -16,4 +16,8 @@ public struct RunOutcome: Sendable {
     public var masksURL: URL?
     /// Evaluations taken from the journal of an earlier, interrupted run.
     public var resumed: Int
+    /// LiNeS's α (merging: the norm ratio / T), when the run applied LiNeS to a merge.
+    public var linesAlpha: Double?
+    /// L, the number of residual blocks LiNeS scaled over, when it applied LiNeS.
+    public var layerCount: Int?
 }
