@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "CLIP",
             dependencies: [
-                "Tensors", "Checkpoints",
+                "Tensors", "Checkpoints", "CZlib",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ]
         ),

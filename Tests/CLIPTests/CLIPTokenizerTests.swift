@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import CLIP
+
+/// Token ids against `open_clip.tokenize` (open_clip 3.3.0 with ftfy 6.3.1) on the fixture corpus.
+@Suite("CLIP tokenizer parity with open_clip",
+       .enabled(if: sharedMergesFile != nil, "needs bpe_simple_vocab_16e6.txt.gz: set LINES_CLIP_BPE or provide ../shared/data/clip-bpe/"))
+struct CLIPTokenizerTests {
+    static let tokenizer: CLIPTokenizer? = sharedMergesFile.flatMap { try? CLIPTokenizer(mergesFile: $0) }
+
+    func tokenizer() throws -> CLIPTokenizer {
+        try #require(Self.tokenizer, "the merges file did not load")
+    }
+
+    @Test("the standard merges file gives 49,408 ids, start 49406, end 49407")
+    func vocabulary() throws {
+        let t = try tokenizer()
+        #expect(t.vocabularySize == 49408)
+        #expect(t.startOfText == 49406)
+        #expect(t.endOfText == 49407)
+    }
+
+    @Test("identical ids to open_clip.tokenize on every string of the corpus (>= 1,000, all 20 tasks' prompts)")
+    func corpus() throws {
+        let t = try tokenizer()
+        let corpus = try TokenizerCorpus.load()
+        #expect(corpus.cases.count >= 1000)
+        let rows = t.tokenize(corpus.cases.map(\.text))
+        var failures: [String] = []
+        for (c, row) in zip(corpus.cases, rows) {
+            #expect(row.count == 77)
+            let expected = c.ids + [Int32](repeating: 0, count: 77 - c.ids.count)
+            if row != expected {
+                failures.append("\(c.text.debugDescription): \(row.prefix(c.ids.count + 2)) vs \(c.ids)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(corpus.cases.count) differ, e.g. \(failures.prefix(5).joined(separator: "; "))")
+    }
+
+    @Test("long texts keep 76 ids and end with the end token")
+    func truncation() throws {
+        let t = try tokenizer()
+        let row = t.tokenize([String(repeating: "dog ", count: 200)])[0]
+        #expect(row.count == 77)
+        #expect(row[0] == t.startOfText && row[76] == t.endOfText)
+        #expect(!row.contains(0))
+    }
+
+    @Test("a missing or corrupt merges file is a clear error")
+    func badFile() throws {
+        let missing = URL(fileURLWithPath: "/nonexistent/bpe.txt.gz")
+        #expect(throws: CLIPError.self) { try CLIPTokenizer(mergesFile: missing) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-bpe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let truncated = dir.appendingPathComponent("bpe.txt.gz")
+        try Data([0x1F, 0x8B, 0x08, 0x00, 1, 2, 3]).write(to: truncated)
+        #expect(throws: CLIPError.self) { try CLIPTokenizer(mergesFile: truncated) }
+        #expect(throws: CLIPError.self) { try CLIPTokenizer(merges: "#version\nno_pair_here\n") }
+    }
+}
+
+/// The cleaning steps that open_clip borrows from ftfy and Python's `html` module.
+@Suite("CLIP text cleaning")
+struct CLIPTextCleanerTests {
+    @Test("entities, quotes, widths, ligatures, final sigma and whitespace as open_clip cleans them",
+          arguments: [
+            ("Caf&eacute; &amp;amp; &lt;b&gt;", "café & <b>"),
+            ("&ldquo;Hi&rdquo; ﬁne", "\"hi\" fine"),
+            ("Ｆｕｌｌ\u{3000}width", "full width"),
+            ("  tabs\tand\nlines\r\n", "tabs and lines"),
+            ("ΟΔΥΣΣΕΥΣ", "οδυσσευς"),
+            ("\u{1B}[31mred\u{1B}[0m", "red"),
+            ("cafe\u{301}", "café"),
+            ("&#x110000;&#0;", "\u{FFFD}\u{FFFD}"),
+          ])
+    func cleaning(input: String, expected: String) {
+        #expect(CLIPTextCleaner.clean(input) == expected)
+    }
+}
