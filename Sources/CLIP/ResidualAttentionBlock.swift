@@ -1,6 +1,5 @@
-import Checkpoints
-
-/// The parameters of one residual attention block, `transformer.resblocks.{i}.` in open_clip.
+/// The parameters of one residual attention block, `transformer.resblocks.{i}.` in open_clip
+/// (the image tower's and the text tower's blocks are the same module).
 struct ResidualAttentionBlock: Sendable {
     let ln1Weight, ln1Bias: FloatBuffer
     /// Fused q, k, v projection, [3·width, width] and [3·width].
@@ -10,9 +9,11 @@ struct ResidualAttentionBlock: Sendable {
     let fcWeight, fcBias: FloatBuffer
     let projWeight, projBias: FloatBuffer
 
-    init(reader: any CheckpointReader, layout: VisionTransformerLayout, index: Int) throws {
+    /// Loads block `index` through `read`, which maps an open_clip name without prefix
+    /// (`transformer.resblocks.0.ln_1.weight`) to its values.
+    init(index: Int, read: (String) throws -> [Float]) throws {
         func load(_ key: String) throws -> FloatBuffer {
-            FloatBuffer(try layout.read("transformer.resblocks.\(index)." + key, from: reader))
+            FloatBuffer(try read("transformer.resblocks.\(index)." + key))
         }
         ln1Weight = try load("ln_1.weight"); ln1Bias = try load("ln_1.bias")
         inProjWeight = try load("attn.in_proj_weight"); inProjBias = try load("attn.in_proj_bias")

@@ -1,0 +1,69 @@
+import Checkpoints
+import Foundation
+import Tensors
+import Testing
+@testable import CLIP
+
+/// Text features against open_clip 3.3 `encode_text` (eval, float32) on a random tiny text tower.
+@Suite("Text encoder parity with open_clip")
+struct TextTransformerParityTests {
+    static func tokens() throws -> [[Int32]] {
+        let t = try readTensor(textFixture("text_tower_expected.safetensors"), "tokens")
+        let c = t.shape[1]
+        return (0..<t.shape[0]).map { r in t.scalars[(r * c)..<((r + 1) * c)].map { Int32($0) } }
+    }
+
+    @Test("features within 1e-4 of the norm, both activations, any batch split",
+          arguments: [(Activation.quickGELU, "features_quickgelu", 8192), (.gelu, "features_gelu", 8192), (.quickGELU, "features_quickgelu", 80)])
+    func features(activation: Activation, key: String, maxTokens: Int) throws {
+        let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"), activation: activation, heads: 2)
+        #expect(encoder.prefix == "model.")
+        #expect(encoder.config == TextTransformerConfig(vocabularySize: 1000, contextLength: 77, width: 64, layers: 2, heads: 2,
+                                                        outputDim: 32, activation: activation))
+        #expect(abs((encoder.logitScale ?? 0) - 4.2) < 1e-6)
+        let expected = try readTensor(textFixture("text_tower_expected.safetensors"), key)
+        let features = try encoder.encode(try Self.tokens(), maxTokensPerPass: maxTokens)
+        #expect(features.shape == expected.shape)
+        let err = relativeMaxError(features, expected)
+        print("text \(activation.rawValue) (\(maxTokens) tokens per pass): max abs error \(err) of the feature norm")
+        #expect(err <= 1e-4)
+    }
+
+    @Test("one text at a time gives the same features as the batch (threads over heads)")
+    func singleTexts() throws {
+        let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"), heads: 2)
+        let expected = try readTensor(textFixture("text_tower_expected.safetensors"), "features_quickgelu")
+        let tokens = try Self.tokens()
+        for (r, row) in tokens.enumerated() {
+            let f = try encoder.encode([row])
+            let e = Tensor(shape: [1, 32], scalars: Array(expected.scalars[(r * 32)..<((r + 1) * 32)]))
+            #expect(relativeMaxError(f, e) <= 1e-4, "text \(r)")
+        }
+    }
+
+    @Test("the default head count (width / 64 = 1) is a different model: the check can fail")
+    func wrongHeads() throws {
+        let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"))
+        #expect(encoder.config.heads == 1)
+        let expected = try readTensor(textFixture("text_tower_expected.safetensors"), "features_quickgelu")
+        #expect(relativeMaxError(try encoder.encode(try Self.tokens()), expected) > 1e-3)
+    }
+
+    @Test("ids outside the vocabulary and rows longer than the context are errors")
+    func badTokens() throws {
+        let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"), heads: 2)
+        #expect(throws: CLIPError.self) { try encoder.encode([[1, 1000]]) }
+        #expect(throws: CLIPError.self) { try encoder.encode([[Int32](repeating: 1, count: 78)]) }
+        #expect(throws: CLIPError.self) { try encoder.encode([[]]) }
+    }
+
+    @Test("an image-only checkpoint says it has no text tower")
+    func imageOnly() throws {
+        #expect(throws: CLIPError.self) { try TextTransformer(checkpoint: clipFixture("vit_gelu.safetensors")) }
+        do {
+            _ = try TextTransformer(checkpoint: clipFixture("vit_gelu.safetensors"))
+        } catch let error as CLIPError {
+            #expect(error.description.contains("image tower only"))
+        }
+    }
+}
