@@ -89,7 +89,7 @@ public struct CLIPTokenizer: Sendable {
         vocabulary += vocabulary.map { $0 + "</w>" }
         var pairs: [(String, String)] = []
         pairs.reserveCapacity(lines.count)
-        for (n, line) in lines.enumerated() {
+        for (n, line) in lines.enumerated() where !line.isEmpty {
             let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard parts.count == 2 else {
                 throw CLIPError.badMergesFile(path: source, reason: "line \(n + 2) is '\(line.prefix(40))', not a pair of symbols")
