@@ -16,7 +16,7 @@ struct Heads: ParsableCommand {
         'bias' [classes], loadable wherever a head_{X}Val.pt is (lines predict --head). --model \
         must hold the text tower (a CLIP state dict such as open_clip's; the reference's \
         nonlinear_zeroshot.pt encoders do not). DTD, SUN397, CIFAR100, Food101, OxfordIIITPet and \
-        Cars read their class names from the data (--data-location).
+        Cars read their class names from the data (--data-location) unless --class-names gives them.
 
         Examples:
           lines heads --model ViT-B-32-quickgelu.safetensors --bpe bpe_simple_vocab_16e6.txt.gz --task MNIST -o head_MNISTVal.safetensors
@@ -45,6 +45,11 @@ struct Heads: ParsableCommand {
     @Option(help: ArgumentHelp("The reference's data_location, for the tasks whose class names come from the data.", valueName: "DIR"))
     var dataLocation: String?
 
+    @Option(help: ArgumentHelp(
+        "Class names, one per line in label order: a text file (one task), or a folder of {X}.txt files (any task; others as usual).",
+        valueName: "PATH"))
+    var classNames: String?
+
     @Option(help: "logit_scale to use instead of the checkpoint's (the head is scaled by its exponential).")
     var logitScale: Float?
 
@@ -55,9 +60,18 @@ struct Heads: ParsableCommand {
         if selected.count > 1 && output.hasSuffix(".safetensors") {
             throw ValidationError("-o \(output) is a file but \(selected.count) tasks were asked for; give a folder")
         }
-        let needData = selected.filter { $0.classNames.promptNames == nil }
+        if let classNames {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: classNames, isDirectory: &isDir) else {
+                throw ValidationError("--class-names \(classNames): no such file or folder")
+            }
+            if !isDir.boolValue && selected.count > 1 {
+                throw ValidationError("--class-names \(classNames) is one file but \(selected.count) tasks were asked for; give a folder of {X}.txt files")
+            }
+        }
+        let needData = selected.filter { $0.classNames.promptNames == nil && classNamesFile(for: $0) == nil }
         if !needData.isEmpty && dataLocation == nil {
-            throw ValidationError("\(needData.map(\.rawValue).joined(separator: ", ")) read their class names from the data: pass --data-location DIR")
+            throw ValidationError("\(needData.map(\.rawValue).joined(separator: ", ")) read their class names from the data: pass --data-location DIR or --class-names")
         }
         if let dataLocation {
             var isDir: ObjCBool = false
@@ -74,6 +88,36 @@ struct Heads: ParsableCommand {
                 throw ValidationError("--task \(name): unknown task; known: \(TaskName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
+    }
+
+    /// The `--class-names` file that gives `task`'s names, if any.
+    func classNamesFile(for task: TaskName) -> URL? {
+        guard let classNames else { return nil }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: classNames, isDirectory: &isDir) else { return nil }
+        guard isDir.boolValue else { return URL(fileURLWithPath: classNames) }
+        let file = URL(fileURLWithPath: classNames).appendingPathComponent("\(task.rawValue).txt")
+        return FileManager.default.fileExists(atPath: file.path) ? file : nil
+    }
+
+    /// The texts that stand for `task`'s classes in its templates: `--class-names`, the shipped
+    /// names (FER2013's as the reference formats its lists), or the names read from the data.
+    func promptNames(for task: TaskName) throws -> [String] {
+        if let file = classNamesFile(for: task) {
+            let text: String
+            do { text = try String(contentsOf: file, encoding: .utf8) } catch {
+                throw ValidationError("--class-names \(file.path): cannot be read as UTF-8 text")
+            }
+            let names = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.trimmingCharacters(in: .newlines)) }
+            let trimmed = Array(names.reversed().drop { $0.isEmpty }.reversed())
+            guard !trimmed.isEmpty, !trimmed.contains("") else {
+                throw ValidationError("--class-names \(file.path): expected one non-empty class name per line")
+            }
+            return trimmed
+        }
+        if let shipped = task.classNames.promptNames { return shipped }
+        let data = try TaskLoader.load(task, dataLocation: URL(fileURLWithPath: dataLocation ?? "."))
+        return task.classNames.promptNames(loaded: data.classNames)
     }
 
     /// Where the head of `task` goes.
@@ -95,13 +139,7 @@ struct Heads: ParsableCommand {
         }
         let start = Date()
         for task in selected {
-            let names: [String]
-            if let shipped = task.classNames.promptNames {
-                names = shipped
-            } else {
-                let data = try TaskLoader.load(task, dataLocation: URL(fileURLWithPath: dataLocation ?? "."))
-                names = task.classNames.promptNames(loaded: data.classNames)
-            }
+            let names = try promptNames(for: task)
             let t0 = Date()
             let head = try builder.head(classNames: names, templates: task.templates)
             let url = destination(for: task, count: selected.count)

@@ -74,6 +74,21 @@ struct TextCommandTests {
         #expect(file.metadata["task"] == "MNIST")
     }
 
+    @Test("--class-names gives a data-backed task its names without the data")
+    func classNamesFile() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bpe = dir.appendingPathComponent("merges.txt")
+        try "#version: test\nt h\n".write(to: bpe, atomically: true, encoding: .utf8)
+        let names = dir.appendingPathComponent("DTD.txt")
+        try "banded\nblotchy\nbraided\n".write(to: names, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("dtd.safetensors")
+        var command = try Heads.parseAsRoot(["--model", text.appendingPathComponent("text_tower.safetensors").path, "--bpe", bpe.path,
+                                             "--task", "DTD", "--class-names", names.path, "-o", out.path])
+        try command.run()
+        #expect(try ClassificationHead(checkpoint: out).classCount == 3)
+    }
+
     @Test("heads refuses a missing model, no task, several tasks into one file, and data-backed names without --data-location")
     func validation() throws {
         let model = text.appendingPathComponent("text_tower.safetensors").path
