@@ -22,4 +22,17 @@ struct ResidualAttentionBlock: Sendable {
         fcWeight = try load("mlp.c_fc.weight"); fcBias = try load("mlp.c_fc.bias")
         projWeight = try load("mlp.c_proj.weight"); projBias = try load("mlp.c_proj.bias")
     }
+
+    /// Every tensor of block `index` (open_clip name, no prefix) and its shape.
+    static func expectedShapes(index: Int, width w: Int, mlpWidth mlp: Int) -> [(String, [Int])] {
+        let b = "transformer.resblocks.\(index)."
+        return [
+            (b + "ln_1.weight", [w]), (b + "ln_1.bias", [w]),
+            (b + "attn.in_proj_weight", [3 * w, w]), (b + "attn.in_proj_bias", [3 * w]),
+            (b + "attn.out_proj.weight", [w, w]), (b + "attn.out_proj.bias", [w]),
+            (b + "ln_2.weight", [w]), (b + "ln_2.bias", [w]),
+            (b + "mlp.c_fc.weight", [mlp, w]), (b + "mlp.c_fc.bias", [mlp]),
+            (b + "mlp.c_proj.weight", [w, mlp]), (b + "mlp.c_proj.bias", [w]),
+        ]
+    }
 }

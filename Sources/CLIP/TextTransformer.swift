@@ -116,17 +116,7 @@ public struct TextTransformer: Sendable {
             ("token_embedding.weight", [c.vocabularySize, w]), ("positional_embedding", [c.contextLength, w]),
             ("ln_final.weight", [w]), ("ln_final.bias", [w]), ("text_projection", [w, c.outputDim]),
         ]
-        for i in 0..<c.layers {
-            let b = "transformer.resblocks.\(i)."
-            out += [
-                (b + "ln_1.weight", [w]), (b + "ln_1.bias", [w]),
-                (b + "attn.in_proj_weight", [3 * w, w]), (b + "attn.in_proj_bias", [3 * w]),
-                (b + "attn.out_proj.weight", [w, w]), (b + "attn.out_proj.bias", [w]),
-                (b + "ln_2.weight", [w]), (b + "ln_2.bias", [w]),
-                (b + "mlp.c_fc.weight", [c.mlpWidth, w]), (b + "mlp.c_fc.bias", [c.mlpWidth]),
-                (b + "mlp.c_proj.weight", [w, c.mlpWidth]), (b + "mlp.c_proj.bias", [w]),
-            ]
-        }
+        for i in 0..<c.layers { out += ResidualAttentionBlock.expectedShapes(index: i, width: w, mlpWidth: c.mlpWidth) }
         return out
     }
 }
