@@ -28,3 +28,23 @@ extension ClassNames {
         }.joined(separator: ", ") + "]"
     }
 }
+
+extension TaskName {
+    /// The text of each class that goes into ``templates``: the shipped ``ClassNames/promptNames``,
+    /// else the class names read from the task's data under `dataLocation`.
+    ///
+    /// With ``templates``, what a zero-shot head of this task is built from (spec §4.3).
+    /// - Throws: ``DatasetError/missing(task:path:expected:)`` when the names come from the data
+    ///   and `dataLocation` is `nil`, and any error of ``TaskLoader/load(_:dataLocation:)``.
+    public func promptNames(dataLocation: URL?) throws -> [String] {
+        let names = classNames
+        if let shipped = names.promptNames { return shipped }
+        guard let dataLocation else {
+            let source: String
+            if case .fromData(let rule) = names { source = rule } else { source = "the data" }
+            throw DatasetError.missing(task: rawValue, path: "(no data location given)",
+                                       expected: "a data location to read the class names from: \(source)")
+        }
+        return names.promptNames(loaded: try TaskLoader.load(self, dataLocation: dataLocation).classNames)
+    }
+}

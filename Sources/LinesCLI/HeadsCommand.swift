@@ -115,9 +115,7 @@ struct Heads: ParsableCommand {
             }
             return trimmed
         }
-        if let shipped = task.classNames.promptNames { return shipped }
-        let data = try TaskLoader.load(task, dataLocation: URL(fileURLWithPath: dataLocation ?? "."))
-        return task.classNames.promptNames(loaded: data.classNames)
+        return try task.promptNames(dataLocation: dataLocation.map { URL(fileURLWithPath: $0) })
     }
 
     /// Where the head of `task` goes.

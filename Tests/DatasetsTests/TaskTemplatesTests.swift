@@ -49,12 +49,14 @@ struct TaskTemplatesTests {
     }
 
     @Test("FER2013's classes enter the templates as Python lists, as the reference formats them")
-    func ferLists() {
+    func ferLists() throws {
         let names = TaskName.fer2013.classNames.promptNames ?? []
         #expect(names.first == "['angry']")
         #expect(names[3] == "['happy', 'smiling']")
         #expect(ClassNames.pythonListRepr(["it's"]) == "[\"it's\"]")
         #expect(TaskName.dtd.classNames.promptNames == nil)
         #expect(TaskName.dtd.classNames.promptNames(loaded: ["banded"]) == ["banded"])
+        #expect(throws: DatasetError.self) { try TaskName.dtd.promptNames(dataLocation: nil) }
+        #expect(try TaskName.kmnist.promptNames(dataLocation: nil).first == "o")
     }
 }
