@@ -60,6 +60,27 @@ struct CLIPTokenizerTests {
     }
 }
 
+/// Finding the merges file when no path is given.
+@Suite("CLIP merges file lookup")
+struct CLIPMergesLookupTests {
+    @Test("bpe_simple_vocab_16e6.txt.gz next to the model (file or folder) is found; nothing else is",
+          .enabled(if: ProcessInfo.processInfo.environment["LINES_CLIP_BPE"] == nil, "LINES_CLIP_BPE overrides the lookup"))
+    func nearModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-bpe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("clip.safetensors")
+        #expect(CLIPTokenizer.defaultMergesFile(near: model) == nil)
+        let bpe = dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz")
+        try Data("#version\nt h\n".utf8).write(to: bpe)
+        #expect(CLIPTokenizer.defaultMergesFile(near: model)?.path == bpe.path)
+        #expect(CLIPTokenizer.defaultMergesFile(near: dir)?.path == bpe.path)
+        #expect(CLIPTokenizer.defaultMergesFile(near: nil) == nil)
+        // A plain-text merges file under the gzip name still loads.
+        #expect(try CLIPTokenizer(mergesFile: bpe).vocabularySize == 515)
+    }
+}
+
 /// The cleaning steps that open_clip borrows from ftfy and Python's `html` module.
 @Suite("CLIP text cleaning")
 struct CLIPTextCleanerTests {
