@@ -21,6 +21,7 @@ public struct ZeroShotHeadBuilder: Sendable {
     /// Token positions per forward pass of the encoder (memory grows linearly with it).
     public var maxTokensPerPass = 8192
 
+    /// Pairs a text encoder with its tokenizer and the logit scale of the heads.
     /// - Parameters:
     ///   - logitScale: `logit_scale` (the log of the logit multiplier); default: the checkpoint's.
     /// - Throws: ``CLIPError/badPrompts(reason:)`` when neither gives a logit scale, or when the
