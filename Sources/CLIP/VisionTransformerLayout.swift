@@ -138,47 +138,22 @@ public struct VisionTransformerLayout: Sendable, Equatable {
             case "proj": return ([projectionKey], true)
             default: break
             }
-            var name = logical
-            for (from, to) in [("ln_pre.", "pre_layrnorm."), ("ln_post.", "post_layernorm.")] where name.hasPrefix(from) {
-                return ([prefix + to + name.dropFirst(from.count)], false)
+            for (from, to) in [("ln_pre.", "pre_layrnorm."), ("ln_post.", "post_layernorm.")] where logical.hasPrefix(from) {
+                return ([prefix + to + logical.dropFirst(from.count)], false)
             }
-            name = name.replacingOccurrences(of: "transformer.resblocks.", with: "encoder.layers.")
-            for suffix in ["weight", "bias"] where name.hasSuffix("attn.in_proj_\(suffix)") {
-                let base = prefix + String(name.dropLast("attn.in_proj_\(suffix)".count)) + "self_attn."
-                return (["q_proj", "k_proj", "v_proj"].map { base + $0 + "." + suffix }, false)
-            }
-            for (from, to) in [(".ln_1.", ".layer_norm1."), (".ln_2.", ".layer_norm2."), (".attn.out_proj.", ".self_attn.out_proj."),
-                               (".mlp.c_fc.", ".mlp.fc1."), (".mlp.c_proj.", ".mlp.fc2.")] {
-                name = name.replacingOccurrences(of: from, with: to)
-            }
-            return ([prefix + name], false)
+            return (_HuggingFaceCLIPNames.blockKeys(logical, prefix: prefix), false)
         }
     }
 
     /// The shape each file key must have for a logical tensor of shape `expected`.
     func physicalShape(_ logical: String, expected: [Int], parts: Int) -> [Int] {
-        var s = expected
-        if parts > 1 { s[0] /= parts }
-        if physical(logical).transposed && s.count == 2 { s = [s[1], s[0]] }
-        return s
+        _HuggingFaceCLIPNames.physicalShape(expected: expected, parts: parts, transposed: physical(logical).transposed)
     }
 
     /// Reads one tensor by its open_clip name, fusing and transposing as the naming requires.
     func read(_ logical: String, from reader: any CheckpointReader) throws -> [Float] {
         let (keys, transposed) = physical(logical)
-        var values: [Float] = []
-        var shape: [Int] = []
-        for key in keys {
-            let t = try reader.readFloat(key)
-            reader.evict(key)
-            values += t.scalars
-            shape = t.shape
-        }
-        guard transposed, shape.count == 2 else { return values }
-        let rows = shape[0], cols = shape[1]
-        var out = [Float](repeating: 0, count: values.count)
-        for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = values[r * cols + c] } }
-        return out
+        return try _HuggingFaceCLIPNames.read(keys, transposed: transposed, from: reader)
     }
 
     /// Every tensor of the tower (open_clip name, no prefix) and the shape the configuration requires.
