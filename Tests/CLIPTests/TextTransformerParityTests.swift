@@ -49,6 +49,48 @@ struct TextTransformerParityTests {
         #expect(relativeMaxError(try encoder.encode(try Self.tokens()), expected) > 1e-3)
     }
 
+    @Test("Hugging Face transformers naming (text_model.…, q/k/v_proj, final_layer_norm, text_projection.weight) gives the same features")
+    func huggingFaceNaming() throws {
+        let dir = try clipTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("hf.safetensors")
+        let reader = try SafetensorsFile(url: textFixture("text_tower.safetensors"))
+        var pairs: [(String, StoredTensor)] = []
+        let renames = [("token_embedding.weight", "text_model.embeddings.token_embedding.weight"),
+                       ("positional_embedding", "text_model.embeddings.position_embedding.weight"),
+                       ("ln_final.", "text_model.final_layer_norm."), ("transformer.resblocks.", "text_model.encoder.layers."),
+                       (".ln_1.", ".layer_norm1."), (".ln_2.", ".layer_norm2."), (".attn.out_proj.", ".self_attn.out_proj."),
+                       (".mlp.c_fc.", ".mlp.fc1."), (".mlp.c_proj.", ".mlp.fc2.")]
+        for info in reader.tensors where info.name.hasPrefix("model.") {
+            var name = String(info.name.dropFirst("model.".count))
+            let t = try reader.readFloat(info.name)
+            if name == "text_projection" {  // [W, D] -> text_projection.weight [D, W]
+                let (w, d) = (t.shape[0], t.shape[1])
+                var out = [Float](repeating: 0, count: t.count)
+                for r in 0..<w { for c in 0..<d { out[c * w + r] = t.scalars[r * d + c] } }
+                pairs.append(("text_projection.weight", StoredTensor(Tensor(shape: [d, w], scalars: out))))
+                continue
+            }
+            for (from, to) in renames { name = name.replacingOccurrences(of: from, with: to) }
+            for suffix in ["weight", "bias"] where name.hasSuffix("attn.in_proj_\(suffix)") {
+                let base = String(name.dropLast("attn.in_proj_\(suffix)".count)) + "self_attn."
+                let third = t.count / 3
+                for (i, part) in ["q_proj", "k_proj", "v_proj"].enumerated() {
+                    let slice = Tensor(shape: [t.shape[0] / 3] + t.shape.dropFirst(), scalars: Array(t.scalars[(i * third)..<((i + 1) * third)]))
+                    pairs.append(("\(base)\(part).\(suffix)", StoredTensor(slice)))
+                }
+                name = ""
+            }
+            if !name.isEmpty { pairs.append((name, StoredTensor(t))) }
+        }
+        try SafetensorsWriter.save(pairs, to: url)
+        let encoder = try TextTransformer(checkpoint: url, heads: 2)
+        #expect(encoder.naming == .huggingFace && encoder.prefix == "text_model.")
+        #expect(abs((encoder.logitScale ?? 0) - 4.2) < 1e-6)
+        let expected = try readTensor(textFixture("text_tower_expected.safetensors"), "features_quickgelu")
+        #expect(relativeMaxError(try encoder.encode(try Self.tokens()), expected) <= 1e-4)
+    }
+
     @Test("ids outside the vocabulary and rows longer than the context are errors")
     func badTokens() throws {
         let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"), heads: 2)
