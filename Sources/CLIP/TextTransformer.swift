@@ -85,14 +85,7 @@ public struct TextTransformer: Sendable {
         }
         func shape(_ logical: String) throws -> [Int] {
             let (keys, transposed) = physical(logical)
-            var parts: [[Int]] = []
-            for key in keys {
-                guard let s = shapes[key] else { throw CLIPError.missingTensor(path: path, tensor: key) }
-                parts.append(s)
-            }
-            var s = parts[0]
-            if parts.count > 1, !s.isEmpty { s[0] = parts.reduce(0) { $0 + ($1.first ?? 0) } }
-            return transposed && s.count == 2 ? [s[1], s[0]] : s
+            return try _HuggingFaceCLIPNames.logicalShape(keys, transposed: transposed, shapes: shapes, path: path)
         }
         func key(_ logical: String) -> String { physical(logical).keys[0] }
         let embedding = try shape("token_embedding.weight")

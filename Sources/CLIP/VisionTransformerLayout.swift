@@ -75,14 +75,7 @@ public struct VisionTransformerLayout: Sendable, Equatable {
 
         func shape(_ logical: String) throws -> [Int] {
             let (keys, transposed) = physical(logical)
-            var parts: [[Int]] = []
-            for key in keys {
-                guard let s = shapes[key] else { throw CLIPError.missingTensor(path: path, tensor: key) }
-                parts.append(s)
-            }
-            var s = parts[0]
-            if parts.count > 1, s.count >= 1 { s[0] = parts.reduce(0) { $0 + ($1.first ?? 0) } }
-            return transposed && s.count == 2 ? [s[1], s[0]] : s
+            return try _HuggingFaceCLIPNames.logicalShape(keys, transposed: transposed, shapes: shapes, path: path)
         }
         let conv = try shape("conv1.weight")
         guard conv.count == 4, conv[1] == 3, conv[2] == conv[3], conv[2] > 0, conv[0] > 0 else {

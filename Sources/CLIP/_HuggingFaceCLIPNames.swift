@@ -43,4 +43,18 @@ enum _HuggingFaceCLIPNames {
         for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = values[r * cols + c] } }
         return out
     }
+
+    /// The open_clip shape of a tensor stored as `keys` (concatenated along the first dimension,
+    /// transposed when `transposed`), from the file's `shapes`.
+    /// - Throws: ``CLIPError/missingTensor(path:tensor:)`` naming the first absent key.
+    static func logicalShape(_ keys: [String], transposed: Bool, shapes: [String: [Int]], path: String) throws -> [Int] {
+        var parts: [[Int]] = []
+        for key in keys {
+            guard let s = shapes[key] else { throw CLIPError.missingTensor(path: path, tensor: key) }
+            parts.append(s)
+        }
+        guard var s = parts.first else { return [] }
+        if parts.count > 1, !s.isEmpty { s[0] = parts.reduce(0) { $0 + ($1.first ?? 0) } }
+        return transposed && s.count == 2 ? [s[1], s[0]] : s
+    }
 }
