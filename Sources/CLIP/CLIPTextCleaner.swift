@@ -154,6 +154,9 @@ public enum CLIPTextCleaner {
     }
 
     /// Python's `str.lower()`: full lower-case mappings, with Σ as ς at the end of a word.
+    ///
+    /// Python 3.10–3.13 lower-case by Unicode 13–15.1, so letters first assigned in Unicode 16 or
+    /// later (55 of them, e.g. U+1C89) keep their case, as they do in the reference's environment.
     static func lowercased(_ s: Scalars) -> Scalars {
         var out = Scalars()
         out.reserveCapacity(s.count)
@@ -162,8 +165,10 @@ public enum CLIPTextCleaner {
                 out.append(("A"..."Z").contains(c) ? Unicode.Scalar(UInt8(c.value + 32)) : c)
             } else if c == "\u{3A3}" {
                 out.append(isFinalSigma(s, at: i) ? "\u{3C2}" : "\u{3C3}")
-            } else {
+            } else if let age = c.properties.age, age.major < 16 {
                 out += c.properties.lowercaseMapping.unicodeScalars
+            } else {
+                out.append(c)  // assigned after Python's tables (Unicode ≤ 15.1): Python leaves it
             }
         }
         return out

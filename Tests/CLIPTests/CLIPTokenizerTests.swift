@@ -94,8 +94,43 @@ struct CLIPTextCleanerTests {
             ("\u{1B}[31mred\u{1B}[0m", "red"),
             ("cafe\u{301}", "café"),
             ("&#x110000;&#0;", "\u{FFFD}\u{FFFD}"),
+            ("\u{1C89}ABC", "\u{1C89}abc"),
           ])
     func cleaning(input: String, expected: String) {
         #expect(CLIPTextCleaner.clean(input) == expected)
+    }
+}
+
+/// The tokenizer's Unicode classes and lower-casing over every code point, against Python.
+@Suite("Unicode tables against Python's")
+struct CLIPUnicodeTests {
+    struct Tables: Decodable {
+        var letters: [[UInt32]]
+        var numbers: [[UInt32]]
+        var lower: [String: String]
+    }
+
+    @Test("\\p{L}, \\p{N} (the regex module) and str.lower() agree on all 1,112,064 code points")
+    func everyCodePoint() throws {
+        let t = try JSONDecoder().decode(Tables.self, from: Data(contentsOf: textFixture("unicode_classes.json")))
+        func member(_ ranges: [[UInt32]]) -> Set<UInt32> {
+            var s = Set<UInt32>()
+            for r in ranges where r.count == 2 { for v in r[0]...r[1] { s.insert(v) } }
+            return s
+        }
+        let letters = member(t.letters), numbers = member(t.numbers)
+        var letterDiffs: [UInt32] = [], numberDiffs: [UInt32] = [], lowerDiffs: [UInt32] = []
+        for v in UInt32(0)...0x10FFFF {
+            guard let c = Unicode.Scalar(v) else { continue }
+            if _CLIPWordSplitter.isLetter(c) != letters.contains(v) { letterDiffs.append(v) }
+            if _CLIPWordSplitter.isNumber(c) != numbers.contains(v) { numberDiffs.append(v) }
+            guard v != 0x3A3 else { continue }  // Σ depends on its neighbours
+            let mine = String(String.UnicodeScalarView(CLIPTextCleaner.lowercased([c])))
+            if mine != (t.lower[String(v)] ?? String(c)) { lowerDiffs.append(v) }
+        }
+        let hex = { (v: [UInt32]) in v.prefix(10).map { "U+" + String($0, radix: 16, uppercase: true) } }
+        #expect(letterDiffs.isEmpty, "\\p{L} differs at \(letterDiffs.count) code points: \(hex(letterDiffs))")
+        #expect(numberDiffs.isEmpty, "\\p{N} differs at \(numberDiffs.count) code points: \(hex(numberDiffs))")
+        #expect(lowerDiffs.isEmpty, "lower() differs at \(lowerDiffs.count) code points: \(hex(lowerDiffs))")
     }
 }
