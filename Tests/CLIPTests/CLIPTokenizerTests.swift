@@ -108,6 +108,7 @@ struct CLIPUnicodeTests {
         var letters: [[UInt32]]
         var numbers: [[UInt32]]
         var lower: [String: String]
+        var clean: [String: String]
     }
 
     @Test("\\p{L}, \\p{N} (the regex module) and str.lower() agree on all 1,112,064 code points")
@@ -132,5 +133,18 @@ struct CLIPUnicodeTests {
         #expect(letterDiffs.isEmpty, "\\p{L} differs at \(letterDiffs.count) code points: \(hex(letterDiffs))")
         #expect(numberDiffs.isEmpty, "\\p{N} differs at \(numberDiffs.count) code points: \(hex(numberDiffs))")
         #expect(lowerDiffs.isEmpty, "lower() differs at \(lowerDiffs.count) code points: \(hex(lowerDiffs))")
+    }
+
+    @Test("each code point alone cleans as open_clip cleans it (ftfy widths, ligatures, quotes, C1, controls, NFC, spaces)")
+    func everyCodePointCleaned() throws {
+        let t = try JSONDecoder().decode(Tables.self, from: Data(contentsOf: textFixture("unicode_classes.json")))
+        #expect(t.clean.count > 1000)
+        var diffs: [UInt32] = []
+        for v in UInt32(0)...0x10FFFF {
+            guard let c = Unicode.Scalar(v) else { continue }
+            let expected = t.clean[String(v)] ?? t.lower[String(v)] ?? String(c)
+            if CLIPTextCleaner.clean(String(c)) != expected { diffs.append(v) }
+        }
+        #expect(diffs.isEmpty, "cleaning differs at \(diffs.count) code points: \(diffs.prefix(10).map { "U+" + String($0, radix: 16, uppercase: true) })")
     }
 }
