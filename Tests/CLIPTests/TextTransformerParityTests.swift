@@ -29,6 +29,18 @@ struct TextTransformerParityTests {
         #expect(err <= 1e-4)
     }
 
+    @Test("the same without the model. prefix (a CLIP state dict)")
+    func noPrefix() throws {
+        let dir = try clipTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("clip.safetensors")
+        try rewrite(textFixture("text_tower.safetensors"), to: url) { String($0.dropFirst("model.".count)) }
+        let encoder = try TextTransformer(checkpoint: url, heads: 2)
+        #expect(encoder.prefix == "" && encoder.naming == .openCLIP)
+        let expected = try readTensor(textFixture("text_tower_expected.safetensors"), "features_quickgelu")
+        #expect(relativeMaxError(try encoder.encode(try Self.tokens()), expected) <= 1e-4)
+    }
+
     @Test("one text at a time gives the same features as the batch (threads over heads)")
     func singleTexts() throws {
         let encoder = try TextTransformer(checkpoint: textFixture("text_tower.safetensors"), heads: 2)
