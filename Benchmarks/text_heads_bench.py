@@ -3,7 +3,7 @@
 
     python3 Benchmarks/text_heads_bench.py prepare DIR          # random-init ViT-B-32-quickgelu text tower + class-name files
     python3 Benchmarks/text_heads_bench.py tasks N              # the first N tasks' names, one per line
-    python3 Benchmarks/text_heads_bench.py torch DIR N THREADS  # the reference's build_classification_head, timed
+    python3 Benchmarks/text_heads_bench.py torch DIR N THREADS [batched]  # the reference's build_classification_head, timed
     python3 Benchmarks/text_heads_bench.py compare DIR N LINES_SECONDS TORCH_JSON
 
 The six tasks whose class names come from the data (DTD, SUN397, CIFAR100, Food101,
@@ -63,7 +63,7 @@ def class_names(d, task):
     return (Path(d) / "classnames" / f"{task}.txt").read_text(encoding="utf-8").splitlines()
 
 
-def run_torch(d, n, threads):
+def run_torch(d, n, threads, batched=False):
     import open_clip
     from safetensors.torch import load_file, save_file
     torch.set_num_threads(threads)
@@ -78,14 +78,21 @@ def run_torch(d, n, threads):
     with torch.no_grad():
         for task in ORDER[:n]:
             zeroshot_weights = []
-            for classname in class_names(d, task):
-                t = open_clip.tokenize([tpl.format(classname) for tpl in TEMPLATES[task]])
-                embeddings = model.encode_text(t)
+            names, templates = class_names(d, task), TEMPLATES[task]
+            if batched:  # not the reference: every text of the task in batches of 256
+                t = open_clip.tokenize([tpl.format(c) for c in names for tpl in templates])
+                features = torch.cat([model.encode_text(t[i:i + 256]) for i in range(0, len(t), 256)])
+            for k, classname in enumerate(names):
+                if batched:
+                    embeddings = features[k * len(templates):(k + 1) * len(templates)].clone()
+                else:
+                    t = open_clip.tokenize([tpl.format(classname) for tpl in templates])
+                    embeddings = model.encode_text(t)
                 embeddings /= embeddings.norm(dim=-1, keepdim=True)
                 embeddings = embeddings.mean(dim=0, keepdim=True)
                 embeddings /= embeddings.norm()
                 zeroshot_weights.append(embeddings)
-                texts += len(t)
+                texts += len(templates)
             w = torch.stack(zeroshot_weights, dim=0)
             w = torch.transpose(w, 0, 2)
             w *= model.logit_scale.exp()
@@ -94,7 +101,8 @@ def run_torch(d, n, threads):
     seconds = time.perf_counter() - start
     for task, w in heads.items():
         save_file({"weight": w}, str(out / f"head_{task}Val.safetensors"))
-    print(json.dumps({"peer": f"open_clip {open_clip.__version__} torch {torch.__version__} ({threads} threads)",
+    mode = "all texts of a task in batches of 256" if batched else "reference loop"
+    print(json.dumps({"peer": f"open_clip {open_clip.__version__} torch {torch.__version__} ({threads} threads, {mode})",
                       "heads": len(heads), "texts": texts, "seconds": seconds}))
 
 
@@ -122,6 +130,6 @@ if __name__ == "__main__":
     elif cmd == "tasks":
         print("\n".join(ORDER[: int(sys.argv[2])]))
     elif cmd == "torch":
-        run_torch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        run_torch(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), len(sys.argv) > 5 and sys.argv[5] == "batched")
     elif cmd == "compare":
         compare(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5])

@@ -4,7 +4,9 @@
 # on 2 threads, in this script. Prints heads/s of each, their ratio, and the largest difference
 # between the two sides' heads (relative to the row norm).
 #
-#   bash Benchmarks/text_heads_bench.sh [tasks, default 20]     # run alone, on idle cores
+#   bash Benchmarks/text_heads_bench.sh [tasks, default 20] [batched]     # run alone, on idle cores
+# With `batched`, the peer encodes all texts of a task in batches of 256 instead of the
+# reference's one batch per class (not what the reference does; PyTorch's best case here).
 # Needs bpe_simple_vocab_16e6.txt.gz: LINES_CLIP_BPE, else ../shared/data/clip-bpe/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,6 @@ rm -rf "$DIR/lines_heads"
   --class-names "$DIR/classnames" -o "$DIR/lines_heads" 2> "$DIR/lines.err" > "$DIR/lines.out"
 cat "$DIR/lines.err" >&2
 LINES_S=$(sed -n 's/^\([0-9.]*\) heads in \([0-9.]*\)s$/\2/p' "$DIR/lines.err")
-TORCH=$(python3 Benchmarks/text_heads_bench.py torch "$DIR" "$N" 2 2>/dev/null)
+TORCH=$(python3 Benchmarks/text_heads_bench.py torch "$DIR" "$N" 2 ${2:-} 2>/dev/null)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 Benchmarks/text_heads_bench.py compare "$DIR" "$N" "$LINES_S" "$TORCH"
