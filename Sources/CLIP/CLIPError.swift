@@ -14,6 +14,14 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible {
     case headWidthMismatch(head: String, headWidth: Int, encoder: String, encoderDim: Int)
     /// The pixel tensor does not have the shape the encoder expects.
     case badPixels(path: String, expected: [Int], found: [Int])
+    /// The BPE merges file (`bpe_simple_vocab_16e6.txt.gz`) cannot be read or parsed.
+    case badMergesFile(path: String, reason: String)
+    /// The checkpoint holds no open_clip text tower (`token_embedding.weight`, `positional_embedding`, blocks).
+    case notATextTransformer(path: String, reason: String)
+    /// Token ids that the text encoder cannot take (an id past the vocabulary, a row wider than the context).
+    case badTokens(path: String, reason: String)
+    /// A zero-shot head cannot be built from these class names and templates.
+    case badPrompts(reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +37,14 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible {
             return "head \(h) takes \(hw)-dimensional features but encoder \(e) outputs \(ed); use the head built for this encoder."
         case let .badPixels(p, e, f):
             return "\(p): pixel tensor has shape \(f) but the encoder needs \(e) (N images, 3 channels, preprocessed float32)."
+        case let .badMergesFile(p, r):
+            return "\(p) is not a CLIP BPE merges file (bpe_simple_vocab_16e6.txt.gz): \(r)."
+        case let .notATextTransformer(p, r):
+            return "\(p) is not a CLIP text encoder checkpoint: \(r)."
+        case let .badTokens(p, r):
+            return "text encoder \(p) cannot take these tokens: \(r)."
+        case let .badPrompts(r):
+            return "cannot build a zero-shot head: \(r)."
         }
     }
 }

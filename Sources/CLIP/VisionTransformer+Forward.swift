@@ -140,22 +140,8 @@ extension VisionTransformer {
         } else {
             for job in 0..<jobs { attend(job, scoresBase) }
         }
-        BLAS.sgemm(transposeB: true, m: outRows, n: w, k: w, a: y, lda: xStride,
-                   b: b.outProjWeight.pointer, ldb: w, beta: 1, c: x, ldc: xStride)
-        _Kernels.addRows(x, rows: outRows, width: w, stride: xStride, bias: b.outProjBias.pointer, parallel: par)
-
-        // MLP (on the class tokens compacted to [N, W] when classTokenOnly).
-        _Kernels.layerNorm(rows: outRows, width: w, src: x, srcStride: xStride, dst: y, dstStride: w,
-                           gamma: b.ln2Weight.pointer, beta: b.ln2Bias.pointer, parallel: par)
-        _Kernels.fillRows(hidden, rows: outRows, width: mlp, bias: b.fcBias.pointer, parallel: par)
-        BLAS.sgemm(transposeB: true, m: outRows, n: mlp, k: w, a: y, lda: w,
-                   b: b.fcWeight.pointer, ldb: w, beta: 1, c: hidden, ldc: mlp)
-        switch config.activation {
-        case .quickGELU: _Kernels.quickGELU(hidden, count: outRows * mlp, parallel: par)
-        case .gelu: _Kernels.gelu(hidden, count: outRows * mlp, parallel: par)
-        }
-        BLAS.sgemm(transposeB: true, m: outRows, n: w, k: mlp, a: hidden, lda: mlp,
-                   b: b.projWeight.pointer, ldb: mlp, beta: 1, c: x, ldc: xStride)
-        _Kernels.addRows(x, rows: outRows, width: w, stride: xStride, bias: b.projBias.pointer, parallel: par)
+        // out_proj and the MLP (on the class tokens compacted to [N, W] when classTokenOnly).
+        b.attentionOutputAndMLP(rows: outRows, width: w, mlpWidth: mlp, activation: config.activation,
+                                x: x, xStride: xStride, y: y, contextStride: xStride, hidden: hidden, parallel: par)
     }
 }

@@ -56,7 +56,7 @@ public struct VisionTransformer: Sendable {
         lnPostWeight = try load("ln_post.weight"); lnPostBias = try load("ln_post.bias")
         proj = try load("proj")
         blocks = try (0..<layout.config.layers).map {
-            try ResidualAttentionBlock(reader: reader, layout: layout, index: $0)
+            try ResidualAttentionBlock(index: $0) { try layout.read($0, from: reader) }
         }
     }
 

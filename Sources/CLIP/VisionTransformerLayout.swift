@@ -75,14 +75,7 @@ public struct VisionTransformerLayout: Sendable, Equatable {
 
         func shape(_ logical: String) throws -> [Int] {
             let (keys, transposed) = physical(logical)
-            var parts: [[Int]] = []
-            for key in keys {
-                guard let s = shapes[key] else { throw CLIPError.missingTensor(path: path, tensor: key) }
-                parts.append(s)
-            }
-            var s = parts[0]
-            if parts.count > 1, s.count >= 1 { s[0] = parts.reduce(0) { $0 + ($1.first ?? 0) } }
-            return transposed && s.count == 2 ? [s[1], s[0]] : s
+            return try _HuggingFaceCLIPNames.logicalShape(keys, transposed: transposed, shapes: shapes, path: path)
         }
         let conv = try shape("conv1.weight")
         guard conv.count == 4, conv[1] == 3, conv[2] == conv[3], conv[2] > 0, conv[0] > 0 else {
@@ -138,47 +131,22 @@ public struct VisionTransformerLayout: Sendable, Equatable {
             case "proj": return ([projectionKey], true)
             default: break
             }
-            var name = logical
-            for (from, to) in [("ln_pre.", "pre_layrnorm."), ("ln_post.", "post_layernorm.")] where name.hasPrefix(from) {
-                return ([prefix + to + name.dropFirst(from.count)], false)
+            for (from, to) in [("ln_pre.", "pre_layrnorm."), ("ln_post.", "post_layernorm.")] where logical.hasPrefix(from) {
+                return ([prefix + to + logical.dropFirst(from.count)], false)
             }
-            name = name.replacingOccurrences(of: "transformer.resblocks.", with: "encoder.layers.")
-            for suffix in ["weight", "bias"] where name.hasSuffix("attn.in_proj_\(suffix)") {
-                let base = prefix + String(name.dropLast("attn.in_proj_\(suffix)".count)) + "self_attn."
-                return (["q_proj", "k_proj", "v_proj"].map { base + $0 + "." + suffix }, false)
-            }
-            for (from, to) in [(".ln_1.", ".layer_norm1."), (".ln_2.", ".layer_norm2."), (".attn.out_proj.", ".self_attn.out_proj."),
-                               (".mlp.c_fc.", ".mlp.fc1."), (".mlp.c_proj.", ".mlp.fc2.")] {
-                name = name.replacingOccurrences(of: from, with: to)
-            }
-            return ([prefix + name], false)
+            return (_HuggingFaceCLIPNames.blockKeys(logical, prefix: prefix), false)
         }
     }
 
     /// The shape each file key must have for a logical tensor of shape `expected`.
     func physicalShape(_ logical: String, expected: [Int], parts: Int) -> [Int] {
-        var s = expected
-        if parts > 1 { s[0] /= parts }
-        if physical(logical).transposed && s.count == 2 { s = [s[1], s[0]] }
-        return s
+        _HuggingFaceCLIPNames.physicalShape(expected: expected, parts: parts, transposed: physical(logical).transposed)
     }
 
     /// Reads one tensor by its open_clip name, fusing and transposing as the naming requires.
     func read(_ logical: String, from reader: any CheckpointReader) throws -> [Float] {
         let (keys, transposed) = physical(logical)
-        var values: [Float] = []
-        var shape: [Int] = []
-        for key in keys {
-            let t = try reader.readFloat(key)
-            reader.evict(key)
-            values += t.scalars
-            shape = t.shape
-        }
-        guard transposed, shape.count == 2 else { return values }
-        let rows = shape[0], cols = shape[1]
-        var out = [Float](repeating: 0, count: values.count)
-        for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = values[r * cols + c] } }
-        return out
+        return try _HuggingFaceCLIPNames.read(keys, transposed: transposed, from: reader)
     }
 
     /// Every tensor of the tower (open_clip name, no prefix) and the shape the configuration requires.
@@ -189,17 +157,7 @@ public struct VisionTransformerLayout: Sendable, Equatable {
             ("ln_pre.weight", [w]), ("ln_pre.bias", [w]), ("ln_post.weight", [w]), ("ln_post.bias", [w]),
             ("proj", [w, c.outputDim]),
         ]
-        for i in 0..<c.layers {
-            let b = "transformer.resblocks.\(i)."
-            out += [
-                (b + "ln_1.weight", [w]), (b + "ln_1.bias", [w]),
-                (b + "attn.in_proj_weight", [3 * w, w]), (b + "attn.in_proj_bias", [3 * w]),
-                (b + "attn.out_proj.weight", [w, w]), (b + "attn.out_proj.bias", [w]),
-                (b + "ln_2.weight", [w]), (b + "ln_2.bias", [w]),
-                (b + "mlp.c_fc.weight", [c.mlpWidth, w]), (b + "mlp.c_fc.bias", [c.mlpWidth]),
-                (b + "mlp.c_proj.weight", [w, c.mlpWidth]), (b + "mlp.c_proj.bias", [w]),
-            ]
-        }
+        for i in 0..<c.layers { out += ResidualAttentionBlock.expectedShapes(index: i, width: w, mlpWidth: c.mlpWidth) }
         return out
     }
 }
