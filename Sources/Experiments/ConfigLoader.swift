@@ -63,7 +63,7 @@ public struct ConfigLoader: Sendable {
         root.remove(at: ["hydra"])
         // Lines' own keys, for config folders that come from the reference.
         let own = try Self.parseYAML(DefaultConfigs.root, file: "config.yaml")
-        for key in ["activation", "results_location", "logs_location"] where root.value(at: [key]) == nil {
+        for key in ["activation", "results_location", "logs_location", "clip_checkpoint", "bpe_path"] where root.value(at: [key]) == nil {
             if let v = own.value(at: [key]) { root.set(v, at: [key]) }
         }
         root.set(try Self.parseYAML(methodText, file: "method/\(method).yaml"), at: ["method"])

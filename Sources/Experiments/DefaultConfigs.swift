@@ -1,10 +1,11 @@
 /// The reference's Hydra configuration files (`config/config.yaml`, `config/method/*.yaml` of the
 /// LiNeS repository, spec §2.3), embedded so that `lines run` needs no config folder.
 ///
-/// Lines adds three keys of its own to `config.yaml`, each with a default that keeps the
-/// reference's behaviour: `activation` (the encoders' MLP nonlinearity), `results_location`
-/// (where `results/…` files go and baseline accuracies are looked up) and `logs_location`
-/// (Hydra's run folders). `device`, `world_size`, `port` and `wandb` are accepted and ignored.
+/// Lines adds keys of its own to `config.yaml`, each with a default that keeps the reference's
+/// behaviour: `activation` (the encoders' MLP nonlinearity), `results_location` (where
+/// `results/…` files go and baseline accuracies are looked up), `logs_location` (Hydra's run
+/// folders), `clip_checkpoint` (a CLIP checkpoint with its text tower, from which missing heads
+/// are built as the reference builds them) and `bpe_path` (its tokenizer's merges file). `device`, `world_size`, `port` and `wandb` are accepted and ignored.
 public enum DefaultConfigs {
     /// `config/config.yaml`.
     public static let root = """
@@ -28,6 +29,8 @@ public enum DefaultConfigs {
     activation: quick_gelu
     results_location: results
     logs_location: logs
+    clip_checkpoint: null
+    bpe_path: null
     wandb:
       project: task-vectors
       mode: online

@@ -32,6 +32,10 @@ public struct ExperimentConfig: Sendable {
     public var resultsLocation: URL
     /// `logs_location`.
     public var logsLocation: URL
+    /// `clip_checkpoint`: a CLIP checkpoint with its text tower, to build missing heads from.
+    public var clipCheckpoint: URL?
+    /// `bpe_path`: the tokenizer's merges file (default: `LINES_CLIP_BPE`, else next to `clip_checkpoint`).
+    public var bpePath: URL?
     /// `method.name`.
     public var method: RunMethod
     /// `method.full_name` (interpolated, e.g. `ties_k=20`).
@@ -155,6 +159,12 @@ public struct ExperimentConfig: Sendable {
         activation = a
         resultsLocation = URL(fileURLWithPath: path(try string("results_location")))
         logsLocation = URL(fileURLWithPath: path(try string("logs_location")))
+        func optionalPath(_ key: String) -> URL? {
+            if case let .string(s)? = get(key), !s.isEmpty, s != "None" { return URL(fileURLWithPath: path(s)) }
+            return nil
+        }
+        clipCheckpoint = optionalPath("clip_checkpoint")
+        bpePath = optionalPath("bpe_path")
         fullName = try string("method.full_name")
         k = try double("method.k")
         guard k > 0, k <= 100 else { throw bad("method.k", "a percentage in (0, 100]") }

@@ -82,7 +82,10 @@ extension ExperimentRunner {
             scores.append(value(metrics, "avg_normalized_top1"))
             onEvent(.note("\(coefficientName) = \(label): avg_normalized_top1 \(percent(scores.last!))%, avg_top1 \(percent(value(metrics, "avg_top1")))%"))
         }
-        guard let best = Metrics.firstStrictMaximum(scores) else { throw ExperimentError.noSelection(metric: "avg_normalized_top1") }
+        // One value (zeroshot, average, specify_lambda) is the selection whatever its score.
+        guard let best = grid.count == 1 ? 0 : Metrics.firstStrictMaximum(scores) else {
+            throw ExperimentError.noSelection(metric: "avg_normalized_top1")
+        }
         let chosen = grid[best]
         onEvent(.note("Selected \(coefficientName) = \(pythonRepr(chosen)) on validation; evaluating the test splits."))
         let model = encoder(chosen)

@@ -29,6 +29,8 @@ public final class ExperimentRunner: @unchecked Sendable {
         public var heads: [TaskName: URL]
         public var datasets: [TaskName: TaskDataset]
         public var masks: URL?
+        /// Tasks whose head is built from text (``ExperimentConfig/clipCheckpoint``) before the run.
+        public var headsToBuild: [TaskName] = []
     }
 
     var finetunedBaseline: BaselineAccuracies?
@@ -96,11 +98,26 @@ public final class ExperimentRunner: @unchecked Sendable {
             finetuned[t] = u
         }
         var headURLs: [TaskName: URL] = [:]
+        var headsToBuild: [TaskName] = []
         for t in tasks {
-            guard let u = ReferenceLayout.existing(layout.headCandidates(t)) else {
-                throw ExperimentError.missingFile(what: "the classification head of \(t.rawValue)", lookedFor: layout.headCandidates(t).map(\.path))
+            if let u = ReferenceLayout.existing(layout.headCandidates(t)) {
+                headURLs[t] = u
+            } else if config.clipCheckpoint != nil {
+                headsToBuild.append(t)
+                headURLs[t] = layout.modelFolder.appendingPathComponent("head_\(t.rawValue)Val.safetensors")
+            } else {
+                throw ExperimentError.missingFile(what: "the classification head of \(t.rawValue) (or set clip_checkpoint=PATH, a CLIP checkpoint with its text tower, to build it from the task's templates)",
+                                                  lookedFor: layout.headCandidates(t).map(\.path))
             }
-            headURLs[t] = u
+        }
+        if let clip = config.clipCheckpoint, !headsToBuild.isEmpty {
+            guard FileManager.default.fileExists(atPath: clip.path) else {
+                throw ExperimentError.missingFile(what: "clip_checkpoint", lookedFor: [clip.path])
+            }
+            guard config.bpePath ?? CLIPTokenizer.defaultMergesFile(near: clip) != nil else {
+                throw ExperimentError.missingFile(what: "the tokenizer's merges file (set bpe_path=PATH or LINES_CLIP_BPE)",
+                                                  lookedFor: [clip.deletingLastPathComponent().appendingPathComponent("bpe_simple_vocab_16e6.txt.gz").path])
+            }
         }
         var masks: URL?
         if config.method == .consensus || (config.method == .tallMask && config.loadMask) {
@@ -120,7 +137,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                 throw ExperimentError.dataset(task: t.rawValue, reason: "\(error)")
             }
         }
-        let p = Plan(zeroshot: zeroshot, finetuned: finetuned, heads: headURLs, datasets: datasets, masks: masks)
+        let p = Plan(zeroshot: zeroshot, finetuned: finetuned, heads: headURLs, datasets: datasets, masks: masks, headsToBuild: headsToBuild)
         plan = p
         return p
     }
@@ -135,9 +152,10 @@ public final class ExperimentRunner: @unchecked Sendable {
         self.journal = journal
         let resumed = journal.count
         if resumed > 0 { onEvent(.note("Resuming: \(resumed) evaluations already done (\(journalURL.path)).")) }
+        try buildMissingHeads(plan)
         for t in config.datasets {
-            let head = try ClassificationHead(checkpoint: plan.heads[t]!)
-            heads[t] = head
+            guard let url = plan.heads[t] else { continue }
+            heads[t] = try ClassificationHead(checkpoint: url)
         }
         let factory = try ModelFactory(theta0: try Checkpoint.open(plan.zeroshot), activation: config.activation)
         try computeBaselines(plan, factory: factory)
@@ -155,6 +173,26 @@ public final class ExperimentRunner: @unchecked Sendable {
         result.linesAlpha = linesSchedule?.alpha
         result.layerCount = linesSchedule?.layers
         return result
+    }
+
+    /// Builds the heads the model folder lacks from `clip_checkpoint`'s text tower, as the
+    /// reference's `build_classification_head` does, and saves them where it saves them.
+    func buildMissingHeads(_ plan: Plan) throws {
+        guard let clip = config.clipCheckpoint, !plan.headsToBuild.isEmpty else { return }
+        guard let bpe = config.bpePath ?? CLIPTokenizer.defaultMergesFile(near: clip) else {
+            throw ExperimentError.missingFile(what: "the tokenizer's merges file (bpe_path)", lookedFor: [])
+        }
+        onEvent(.note("Building \(plan.headsToBuild.count) head(s) from \(clip.lastPathComponent)'s text tower…"))
+        let builder = try ZeroShotHeadBuilder(encoder: try TextTransformer(checkpoint: clip, activation: config.activation),
+                                              tokenizer: try CLIPTokenizer(mergesFile: bpe))
+        for t in plan.headsToBuild {
+            guard let url = plan.heads[t] else { continue }
+            let names = try t.promptNames(dataLocation: config.dataLocation)
+            let head = try builder.head(classNames: names, templates: t.templates)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try SafetensorsWriter.save([("weight", StoredTensor(head.weight)), ("bias", StoredTensor(head.bias))], to: url)
+            onEvent(.note("Built the head of \(t.rawValue) (\(names.count) classes × \(t.templates.count) templates): \(url.path)"))
+        }
     }
 
     // MARK: - Evaluation
