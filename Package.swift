@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Demo", targets: ["Demo"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
             ]
         ),
         .target(name: "Report"),
+        .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors"]),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -107,6 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
