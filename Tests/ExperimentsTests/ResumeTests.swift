@@ -92,7 +92,7 @@ struct PreflightTests {
         #expect(try message(ws, ["DATASETS=[EuroSAT,DTD]"]).hasPrefix("Missing the fine-tuned model of DTD: looked for"))
         let head = ws.modelLocation.appendingPathComponent("tiny/head_KMNISTVal.safetensors")
         try FileManager.default.moveItem(at: head, to: head.appendingPathExtension("away"))
-        #expect(try message(ws, []) == "Missing the classification head of KMNIST: looked for \(ws.modelLocation.path)/tiny/head_KMNISTVal.pt and \(head.path).")
+        #expect(try message(ws, []) == "Missing the classification head of KMNIST (or set clip_checkpoint=PATH, a CLIP checkpoint with its text tower, to build it from the task's templates): looked for \(ws.modelLocation.path)/tiny/head_KMNISTVal.pt and \(head.path).")
         try FileManager.default.moveItem(at: head.appendingPathExtension("away"), to: head)
         #expect(try message(ws, ["model=ViT-B-32"]).hasPrefix("Missing the zero-shot model (model=ViT-B-32"))
         let noData = try message(ws, ["data_location=\(ws.root.path)/nowhere"])
