@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "Merging", targets: ["Merging"]),
         .library(name: "CLIP", targets: ["CLIP"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -67,6 +68,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
         .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"]),
+        .target(
+            name: "Training",
+            dependencies: [
+                "Tensors", "Checkpoints", "CLIP", "Datasets",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ]
+        ),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -75,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,6 +101,7 @@ let package = Package(
             path: "Benchmarks/CLIPBenchmark"
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
