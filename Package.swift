@@ -17,6 +17,16 @@ let mergingSettings: [SwiftSetting] = {
     return []
 }()
 
+/// The training kernels are scalar loops over every activation; unoptimised they make the
+/// learning test of the debug suite ~10× slower, so debug builds compile `Training` with `-O`
+/// too (set `LINES_PORTABLE=1` to drop the flag, e.g. when Lines is a package dependency).
+let trainingSettings: [SwiftSetting] = {
+    if ProcessInfo.processInfo.environment["LINES_PORTABLE"] == nil {
+        return [.unsafeFlags(["-O"], .when(configuration: .debug))]
+    }
+    return []
+}()
+
 let package = Package(
     name: "Lines",
     platforms: [.macOS(.v13)],
@@ -73,7 +83,8 @@ let package = Package(
             dependencies: [
                 "Tensors", "Checkpoints", "CLIP", "Datasets",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-            ]
+            ],
+            swiftSettings: trainingSettings
         ),
         .executableTarget(
             name: "lines-preprocess-bench",

@@ -38,7 +38,7 @@ extension TrainableViT {
                        beta: 1, c: grad + b.projWeight, ldc: m)
             _LayerKernels.addColumnSums(rows: rows, width: w, src: dx, stride: w, dst: grad + b.projBias)
             BLAS.sgemm(m: rows, n: m, k: w, a: dx, lda: w, b: theta + b.projWeight, ldb: m, c: dh, ldc: m)
-            _LayerKernels.activationBackward(c.activation, x: hPre, d: dh, count: rows * m, tmp: ws.scratch.pointer)
+            _LayerKernels.activationBackward(c.activation, x: hPre, d: dh, count: rows * m)
             BLAS.sgemm(transposeA: true, m: m, n: w, k: rows, a: dh, lda: m, b: y2, ldb: w,
                        beta: 1, c: grad + b.fcWeight, ldc: w)
             _LayerKernels.addColumnSums(rows: rows, width: m, src: dh, stride: m, dst: grad + b.fcBias)

@@ -64,7 +64,7 @@ extension TrainableViT {
                     let pr = probs + (img * heads + h) * t * t
                     BLAS.sgemm(transposeB: true, m: t, n: t, k: hd, alpha: scale, a: base, lda: 3 * w,
                                b: base + w, ldb: 3 * w, c: pr, ldc: t)
-                    VectorKernels.softmaxRows(pr, rows: t, n: t)
+                    _LayerKernels.softmaxRows(pr, rows: t, n: t)
                     BLAS.sgemm(m: t, n: hd, k: t, a: pr, lda: t, b: base + 2 * w, ldb: 3 * w,
                                c: ctx + img * t * w + h * hd, ldc: w)
                 }

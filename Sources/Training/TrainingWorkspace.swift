@@ -30,7 +30,6 @@ public final class TrainingWorkspace: @unchecked Sendable {
     let dScores: ParameterBuffer      // [T, T]
     let dFeatures, dPooled: ParameterBuffer  // [N, D], [N, W]
     let dPatches: ParameterBuffer     // [N·G², W]
-    let scratch: ParameterBuffer      // [max(M, T), …] elementwise temporaries
 
     /// Allocates room for `capacity` images of `config`.
     public init(config c: VisionTransformerConfig, capacity: Int) {
@@ -64,6 +63,5 @@ public final class TrainingWorkspace: @unchecked Sendable {
         dFeatures = ParameterBuffer(count: n * c.outputDim)
         dPooled = ParameterBuffer(count: n * w)
         dPatches = ParameterBuffer(count: n * g2 * w)
-        scratch = ParameterBuffer(count: 2 * max(m, t, w, 256))
     }
 }

@@ -1,4 +1,5 @@
 import CLIP
+import Foundation
 
 /// Forward kernels that keep what backward needs, and the backward kernels, on raw buffers,
 /// single-threaded (workers run in parallel over the batch).
@@ -63,45 +64,43 @@ enum _LayerKernels {
         for r in 0..<rows { (dst + r * width).update(from: bias, count: width) }
     }
 
-    /// `act(src)` into `dst` (`count` values).
+    /// `act(src)` into `dst` (`count` values), with libm's `expf`/`erff`.
     static func activation(_ a: Activation, src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, count: Int) {
-        dst.update(from: src, count: count)
         switch a {
-        case .quickGELU: VectorKernels.quickGELU(dst, count: count)
-        case .gelu: VectorKernels.gelu(dst, count: count)
+        case .quickGELU: for i in 0..<count { let x = src[i]; dst[i] = x / (1 + Foundation.exp(-1.702 * x)) }
+        case .gelu: for i in 0..<count { let x = src[i]; dst[i] = 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
         }
     }
 
-    /// `d[i] *= act′(x[i])` for `count` values, using `tmp` (≥ 2·256 floats) as scratch.
+    /// `d[i] *= act′(x[i])` for `count` values.
     ///
     /// QuickGELU: `s + 1.702 x s (1 − s)` with `s = σ(1.702 x)`; GELU: `Φ(x) + x φ(x)`.
-    static func activationBackward(_ a: Activation, x: UnsafePointer<Float>, d: UnsafeMutablePointer<Float>,
-                                   count: Int, tmp: UnsafeMutablePointer<Float>) {
-        var start = 0
-        let chunk = 256
-        let e = tmp, f = tmp + chunk
-        while start < count {
-            let n = min(chunk, count - start)
-            let xs = x + start, ds = d + start
-            switch a {
-            case .quickGELU:
-                e.update(from: xs, count: n)
-                VectorKernels.exp(e, count: n, scale: -1.702)
-                for i in 0..<n {
-                    let s = 1 / (1 + e[i])
-                    ds[i] *= s + 1.702 * xs[i] * s * (1 - s)
-                }
-            case .gelu:
-                e.update(from: xs, count: n)
-                VectorKernels.erf(e, count: n, scale: 0.70710678118654752)
-                for i in 0..<n { f[i] = xs[i] * xs[i] }
-                VectorKernels.exp(f, count: n, scale: -0.5)
-                for i in 0..<n {
-                    let cdf = 0.5 * (1 + e[i])
-                    ds[i] *= cdf + xs[i] * f[i] * 0.39894228040143268
-                }
+    static func activationBackward(_ a: Activation, x: UnsafePointer<Float>, d: UnsafeMutablePointer<Float>, count: Int) {
+        switch a {
+        case .quickGELU:
+            for i in 0..<count {
+                let xi = x[i], s = 1 / (1 + Foundation.exp(-1.702 * xi))
+                d[i] *= s + 1.702 * xi * s * (1 - s)
             }
-            start += n
+        case .gelu:
+            for i in 0..<count {
+                let xi = x[i]
+                let cdf = 0.5 * (1 + Foundation.erf(xi * 0.70710678118654752))
+                d[i] *= cdf + xi * Foundation.exp(-0.5 * xi * xi) * 0.39894228040143268
+            }
+        }
+    }
+
+    /// Softmax of each of `rows` contiguous rows of `n` values, in place (max-subtracted).
+    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        for r in 0..<rows {
+            let p = x + r * n
+            var mx = -Float.infinity
+            for j in 0..<n where p[j] > mx { mx = p[j] }
+            var sum: Float = 0
+            for j in 0..<n { let e = Foundation.exp(p[j] - mx); p[j] = e; sum += e }
+            let inv = 1 / sum
+            for j in 0..<n { p[j] *= inv }
         }
     }
 

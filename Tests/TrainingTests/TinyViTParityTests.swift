@@ -37,7 +37,7 @@ struct TinyViTParityTests {
                     pixels: try file.readFloat(prefix + "pixels").scalars, labels: labels, file: file, prefix: prefix)
     }
 
-    @Test("loss within 1e-5, every gradient within 1e-4 of its largest entry, AdamW step within 5% of lr",
+    @Test("loss within 1e-5, every gradient within 1e-4 of its largest entry, AdamW step within 1% of lr where the clipped gradient exceeds 1e-6",
           arguments: [("quickgelu.", Activation.quickGELU), ("gelu.", Activation.gelu)])
     func gradientsAndStep(prefix: String, activation: Activation) throws {
         for (microBatch, workers) in [(4, 1), (1, 2)] {
@@ -67,18 +67,21 @@ struct TinyViTParityTests {
             let optimizer = AdamW(count: grad.count, settings: .init(weightDecay: 0.1))
             optimizer.update(c.model.weights, gradient: grad, lr: 1e-3)
             var worstStep: Float = 0
+            var skipped = 0
             for e in c.model.layout.entries {
                 let expected = try c.file.readFloat(prefix + "after." + e.name).scalars
+                let g = try c.file.readFloat(prefix + "grad." + e.name).scalars
                 for i in 0..<e.count {
+                    // Adam's first step is ≈ −lr · g / (|g| + ε'): where the clipped gradient is
+                    // within a few hundred ε of zero, float32's gradient error moves it visibly.
+                    guard abs(g[i]) / Float(expectedNorm) >= 1e-6 else { skipped += 1; continue }
                     let got = c.model.weights.pointer[e.offset + i]
                     worstStep = max(worstStep, abs((got - before[e.offset + i]) - (expected[i] - before[e.offset + i])))
                 }
             }
-            // Adam's first step is ≈ −lr · sign(g): entries whose gradient is near ε (1e-8) carry
-            // float32's relative gradient error into the update, hence 5% of lr here and the exact
-            // optimiser check below.
-            print("\(prefix): worst AdamW update error \(worstStep) (lr 1e-3)")
-            #expect(worstStep <= 5e-5, "AdamW update differs by \(worstStep) from PyTorch's (lr 1e-3)")
+            print("\(prefix): worst AdamW update error \(worstStep) (lr 1e-3), \(skipped) near-zero gradients skipped")
+            #expect(worstStep <= 1e-5, "AdamW update differs by \(worstStep) from PyTorch's (lr 1e-3)")
+            #expect(skipped < grad.count / 100)
         }
     }
 
