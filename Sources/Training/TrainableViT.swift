@@ -16,6 +16,9 @@ public final class TrainableViT: @unchecked Sendable {
     public let layout: ParameterLayout
     /// The weights θ.
     public let weights: ParameterBuffer
+    /// The key prefix of the tower in the checkpoint it was loaded from (`model.visual.` for the
+    /// reference's files and for random init), used again when saving.
+    public var prefix = "model.visual."
 
     /// A tower with weights taken from `weights` (a flat buffer in `ParameterLayout(config:)` order).
     public init(config: VisionTransformerConfig, weights: ParameterBuffer) {
@@ -77,6 +80,14 @@ public final class TrainableViT: @unchecked Sendable {
             reader.evict(key)
         }
         self.init(config: found.config, weights: buffer)
+        prefix = found.prefix
+    }
+
+    /// The tensors of `reader` outside the image tower under `prefix` (the text-tower leftovers
+    /// of the reference's `ImageEncoder`), to be saved unchanged next to the trained tower, as
+    /// the reference's fine-tuning leaves them at θ0.
+    public func otherTensors(of reader: any CheckpointReader) throws -> [(String, StoredTensor)] {
+        try reader.tensors.filter { !$0.name.hasPrefix(prefix) }.map { ($0.name, try reader.read($0.name)) }
     }
 
     /// A copy of the tensor named `name` (open_clip name without prefix), or `nil`.
@@ -89,14 +100,17 @@ public final class TrainableViT: @unchecked Sendable {
     public func copy() -> TrainableViT {
         let b = ParameterBuffer(count: weights.count)
         b.copy(from: weights)
-        return TrainableViT(config: config, weights: b)
+        let m = TrainableViT(config: config, weights: b)
+        m.prefix = prefix
+        return m
     }
 
-    /// Writes the tower as a safetensors state dict, keys `prefix + name` (default the reference's
-    /// `model.visual.…`, what `ImageEncoder.state_dict()` saves), float32, atomically; `extra`
+    /// Writes the tower as a safetensors state dict, keys `prefix + name` (default ``prefix``,
+    /// the reference's `model.visual.…` that `ImageEncoder.state_dict()` saves), float32, atomically; `extra`
     /// tensors (a source checkpoint's text-tower leftovers) are written unchanged after them.
     /// - Throws: ``CheckpointError`` when the file cannot be written.
-    public func save(to url: URL, prefix: String = "model.visual.", extra: [(String, StoredTensor)] = []) throws {
+    public func save(to url: URL, prefix: String? = nil, extra: [(String, StoredTensor)] = []) throws {
+        let prefix = prefix ?? self.prefix
         var infos = layout.entries.map { TensorInfo(name: prefix + $0.name, dtype: .f32, shape: $0.shape) }
         infos += extra.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) }
         var writer = try SafetensorsWriter(url: url, tensors: infos, metadata: ["format": "pt"])
