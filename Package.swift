@@ -87,6 +87,11 @@ let package = Package(
             swiftSettings: trainingSettings
         ),
         .executableTarget(
+            name: "lines-finetune-bench",
+            dependencies: ["Training", "CLIP", "Tensors"],
+            path: "Benchmarks/FinetuneBench"
+        ),
+        .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
             path: "Benchmarks/PreprocessBench"

@@ -133,6 +133,7 @@ struct Finetune: ParsableCommand {
     }
 
     func run() throws {
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let taskName = try TaskName(named: task)
         let dataset = try TaskLoader.load(taskName, dataLocation: URL(fileURLWithPath: dataLocation))
         printError("task \(taskName.rawValue)Val: \(dataset.count(.train)) train, \(dataset.count(.val)) validation samples")
