@@ -55,13 +55,31 @@ public final class AdamW: @unchecked Sendable {
         let bc2Sqrt = Float((1 - Foundation.pow(s.beta2, t)).squareRoot())
         let eps = Float(s.eps)
         let p = weights.pointer, g = UnsafePointer(gradient.pointer), m = firstMoment.pointer, v = secondMoment.pointer
+        typealias V = SIMD8<Float>
         Parallel.forRanges(count: weights.count, minChunk: 1 << 15) { r in
-            for i in r {
+            var i = r.lowerBound
+            let vd = V(repeating: decay), vb1 = V(repeating: 1 - b1), vb2 = V(repeating: b2), vb2c = V(repeating: 1 - b2)
+            let vbc = V(repeating: bc2Sqrt), veps = V(repeating: eps), vstep = V(repeating: stepSize)
+            while i + 8 <= r.upperBound {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                var pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+                pi *= vd
+                mi += (gi - mi) * vb1
+                vi = vi * vb2 + vb2c * gi * gi
+                pi -= vstep * (mi / (vi.squareRoot() / vbc + veps))
+                UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                i += 8
+            }
+            while i < r.upperBound {
                 p[i] *= decay
                 m[i] += (g[i] - m[i]) * (1 - b1)
                 v[i] = v[i] * b2 + (1 - b2) * g[i] * g[i]
-                let denom = v[i].squareRoot() / bc2Sqrt + eps
-                p[i] -= stepSize * (m[i] / denom)
+                p[i] -= stepSize * (m[i] / (v[i].squareRoot() / bc2Sqrt + eps))
+                i += 1
             }
         }
     }
