@@ -33,38 +33,43 @@ extension TrainableViT {
             let hPre = ws.hPre.pointer + l * rows * m, hAct = ws.hAct.pointer + l * rows * m
             let s1 = ws.ln1Stats.pointer + l * 2 * rows, s2 = ws.ln2Stats.pointer + l * 2 * rows
 
+            // The last block ran queries, out_proj and the MLP on the class rows only (see forward).
+            let last = l == c.layers - 1
+            let qRows = last ? 1 : t, outRows = last ? n : rows, xs = last ? t * w : w
+
             // MLP: dx holds ∂/∂xOut; the residual passes it to xMid unchanged.
-            BLAS.sgemm(transposeA: true, m: w, n: m, k: rows, a: dx, lda: w, b: hAct, ldb: m,
+            BLAS.sgemm(transposeA: true, m: w, n: m, k: outRows, a: dx, lda: xs, b: hAct, ldb: m,
                        beta: 1, c: grad + b.projWeight, ldc: m)
-            _LayerKernels.addColumnSums(rows: rows, width: w, src: dx, stride: w, dst: grad + b.projBias)
-            BLAS.sgemm(m: rows, n: m, k: w, a: dx, lda: w, b: theta + b.projWeight, ldb: m, c: dh, ldc: m)
-            _LayerKernels.activationBackward(c.activation, x: hPre, d: dh, count: rows * m)
-            BLAS.sgemm(transposeA: true, m: m, n: w, k: rows, a: dh, lda: m, b: y2, ldb: w,
+            _LayerKernels.addColumnSums(rows: outRows, width: w, src: dx, stride: xs, dst: grad + b.projBias)
+            BLAS.sgemm(m: outRows, n: m, k: w, a: dx, lda: xs, b: theta + b.projWeight, ldb: m, c: dh, ldc: m)
+            _LayerKernels.activationBackward(c.activation, x: hPre, d: dh, count: outRows * m)
+            BLAS.sgemm(transposeA: true, m: m, n: w, k: outRows, a: dh, lda: m, b: y2, ldb: w,
                        beta: 1, c: grad + b.fcWeight, ldc: w)
-            _LayerKernels.addColumnSums(rows: rows, width: m, src: dh, stride: m, dst: grad + b.fcBias)
-            BLAS.sgemm(m: rows, n: w, k: m, a: dh, lda: m, b: theta + b.fcWeight, ldb: w, c: dy, ldc: w)
-            _LayerKernels.layerNormBackward(rows: rows, width: w, x: xMid, xStride: w, mean: s2, rstd: s2 + rows,
-                                            gamma: theta + b.ln2Weight, dy: dy, dyStride: w, dx: dx, dxStride: w,
+            _LayerKernels.addColumnSums(rows: outRows, width: m, src: dh, stride: m, dst: grad + b.fcBias)
+            BLAS.sgemm(m: outRows, n: w, k: m, a: dh, lda: m, b: theta + b.fcWeight, ldb: w, c: dy, ldc: w)
+            _LayerKernels.layerNormBackward(rows: outRows, width: w, x: xMid, xStride: xs, mean: s2, rstd: s2 + rows,
+                                            gamma: theta + b.ln2Weight, dy: dy, dyStride: w, dx: dx, dxStride: xs,
                                             dGamma: grad + b.ln2Weight, dBeta: grad + b.ln2Bias)
 
             // Attention: dx holds ∂/∂xMid; out_proj first.
-            BLAS.sgemm(transposeA: true, m: w, n: w, k: rows, a: dx, lda: w, b: ctx, ldb: w,
+            BLAS.sgemm(transposeA: true, m: w, n: w, k: outRows, a: dx, lda: xs, b: ctx, ldb: xs,
                        beta: 1, c: grad + b.outProjWeight, ldc: w)
-            _LayerKernels.addColumnSums(rows: rows, width: w, src: dx, stride: w, dst: grad + b.outProjBias)
+            _LayerKernels.addColumnSums(rows: outRows, width: w, src: dx, stride: xs, dst: grad + b.outProjBias)
             let dctx = dy
-            BLAS.sgemm(m: rows, n: w, k: w, a: dx, lda: w, b: theta + b.outProjWeight, ldb: w, c: dctx, ldc: w)
+            BLAS.sgemm(m: outRows, n: w, k: w, a: dx, lda: xs, b: theta + b.outProjWeight, ldb: w, c: dctx, ldc: xs)
             let dS = ws.dScores.pointer
             for img in 0..<n {
                 for h in 0..<heads {
                     let base = qkv + img * t * 3 * w + h * hd, dBase = dqkv + img * t * 3 * w + h * hd
                     let pr = probs + (img * heads + h) * t * t, dc = dctx + img * t * w + h * hd
                     // dP = dctx · Vᵀ, dV = Pᵀ · dctx
-                    BLAS.sgemm(transposeB: true, m: t, n: t, k: hd, a: dc, lda: w, b: base + 2 * w, ldb: 3 * w, c: dS, ldc: t)
-                    BLAS.sgemm(transposeA: true, m: t, n: hd, k: t, a: pr, lda: t, b: dc, ldb: w, c: dBase + 2 * w, ldc: 3 * w)
-                    _LayerKernels.softmaxBackward(probs: pr, grad: dS, rows: t, n: t, scale: scale)
-                    // dQ = dS · K, dK = dSᵀ · Q
-                    BLAS.sgemm(m: t, n: hd, k: t, a: dS, lda: t, b: base + w, ldb: 3 * w, c: dBase, ldc: 3 * w)
-                    BLAS.sgemm(transposeA: true, m: t, n: hd, k: t, a: dS, lda: t, b: base, ldb: 3 * w, c: dBase + w, ldc: 3 * w)
+                    BLAS.sgemm(transposeB: true, m: qRows, n: t, k: hd, a: dc, lda: w, b: base + 2 * w, ldb: 3 * w, c: dS, ldc: t)
+                    BLAS.sgemm(transposeA: true, m: t, n: hd, k: qRows, a: pr, lda: t, b: dc, ldb: w, c: dBase + 2 * w, ldc: 3 * w)
+                    _LayerKernels.softmaxBackward(probs: pr, grad: dS, rows: qRows, n: t, scale: scale)
+                    // dQ = dS · K (zero for rows without a query), dK = dSᵀ · Q
+                    BLAS.sgemm(m: qRows, n: hd, k: t, a: dS, lda: t, b: base + w, ldb: 3 * w, c: dBase, ldc: 3 * w)
+                    for r in qRows..<t { (dBase + r * 3 * w).update(repeating: 0, count: hd) }
+                    BLAS.sgemm(transposeA: true, m: t, n: hd, k: qRows, a: dS, lda: t, b: base, ldb: 3 * w, c: dBase + w, ldc: 3 * w)
                 }
             }
             BLAS.sgemm(transposeA: true, m: 3 * w, n: w, k: rows, a: dqkv, lda: 3 * w, b: y1, ldb: w,

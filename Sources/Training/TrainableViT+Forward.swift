@@ -8,7 +8,8 @@ extension TrainableViT {
     ///
     /// The same computation as `CLIP.VisionTransformer` (im2col patch embedding, class token,
     /// positional embedding, `ln_pre`, pre-LN residual blocks with fused-`in_proj` attention,
-    /// `ln_post` on the class token, `· proj`), except that the last block runs on every token.
+    /// `ln_post` on the class token, `· proj`); as there, the last block computes queries, `out_proj`
+    /// and the MLP for the class tokens only (the rest never reaches the loss).
     /// - Precondition: `n <= ws.capacity` and `ws` was made for this configuration.
     func forward(pixels: UnsafePointer<Float>, count n: Int, workspace ws: TrainingWorkspace) {
         precondition(n <= ws.capacity && ws.config == config, "TrainableViT.forward: workspace does not fit")
@@ -58,33 +59,37 @@ extension TrainableViT {
             _LayerKernels.fillRows(qkv, rows: rows, width: 3 * w, bias: theta + b.inProjBias)
             BLAS.sgemm(transposeB: true, m: rows, n: 3 * w, k: w, a: y1, lda: w, b: theta + b.inProjWeight, ldb: w,
                        beta: 1, c: qkv, ldc: 3 * w)
+            // The last block feeds only its class tokens to ln_post: there, queries, out_proj and
+            // the MLP run on the class rows alone (`outRows` rows, `xs` apart), keys and values on all.
+            let last = l == c.layers - 1
+            let qRows = last ? 1 : t, outRows = last ? n : rows, xs = last ? t * w : w
             for img in 0..<n {
                 for h in 0..<heads {
                     let base = qkv + img * t * 3 * w + h * hd
                     let pr = probs + (img * heads + h) * t * t
-                    BLAS.sgemm(transposeB: true, m: t, n: t, k: hd, alpha: scale, a: base, lda: 3 * w,
+                    BLAS.sgemm(transposeB: true, m: qRows, n: t, k: hd, alpha: scale, a: base, lda: 3 * w,
                                b: base + w, ldb: 3 * w, c: pr, ldc: t)
-                    _LayerKernels.softmaxRows(pr, rows: t, n: t)
-                    BLAS.sgemm(m: t, n: hd, k: t, a: pr, lda: t, b: base + 2 * w, ldb: 3 * w,
+                    _LayerKernels.softmaxRows(pr, rows: qRows, n: t)
+                    BLAS.sgemm(m: qRows, n: hd, k: t, a: pr, lda: t, b: base + 2 * w, ldb: 3 * w,
                                c: ctx + img * t * w + h * hd, ldc: w)
                 }
             }
             // xMid = x + out_proj(ctx)
-            xMid.update(from: x, count: rows * w)
-            BLAS.sgemm(transposeB: true, m: rows, n: w, k: w, a: ctx, lda: w, b: theta + b.outProjWeight, ldb: w,
-                       beta: 1, c: xMid, ldc: w)
-            for r in 0..<rows { let d = xMid + r * w; for j in 0..<w { d[j] += theta[b.outProjBias + j] } }
-            // xOut = xMid + c_proj(act(c_fc(ln_2(xMid))))
-            _LayerKernels.layerNorm(rows: rows, width: w, src: xMid, srcStride: w, dst: y2, dstStride: w,
+            _LayerKernels.copyRows(outRows, width: w, from: x, stride: xs, to: xMid)
+            BLAS.sgemm(transposeB: true, m: outRows, n: w, k: w, a: ctx, lda: xs, b: theta + b.outProjWeight, ldb: w,
+                       beta: 1, c: xMid, ldc: xs)
+            _LayerKernels.addRows(xMid, rows: outRows, width: w, stride: xs, bias: theta + b.outProjBias)
+            // xOut = xMid + c_proj(act(c_fc(ln_2(xMid)))); y2, hPre, hAct hold outRows compact rows.
+            _LayerKernels.layerNorm(rows: outRows, width: w, src: xMid, srcStride: xs, dst: y2, dstStride: w,
                                     gamma: theta + b.ln2Weight, beta: theta + b.ln2Bias, mean: s2, rstd: s2 + rows)
-            _LayerKernels.fillRows(hPre, rows: rows, width: m, bias: theta + b.fcBias)
-            BLAS.sgemm(transposeB: true, m: rows, n: m, k: w, a: y2, lda: w, b: theta + b.fcWeight, ldb: w,
+            _LayerKernels.fillRows(hPre, rows: outRows, width: m, bias: theta + b.fcBias)
+            BLAS.sgemm(transposeB: true, m: outRows, n: m, k: w, a: y2, lda: w, b: theta + b.fcWeight, ldb: w,
                        beta: 1, c: hPre, ldc: m)
-            _LayerKernels.activation(c.activation, src: hPre, dst: hAct, count: rows * m)
-            xOut.update(from: xMid, count: rows * w)
-            BLAS.sgemm(transposeB: true, m: rows, n: w, k: m, a: hAct, lda: m, b: theta + b.projWeight, ldb: m,
-                       beta: 1, c: xOut, ldc: w)
-            for r in 0..<rows { let d = xOut + r * w; for j in 0..<w { d[j] += theta[b.projBias + j] } }
+            _LayerKernels.activation(c.activation, src: hPre, dst: hAct, count: outRows * m)
+            _LayerKernels.copyRows(outRows, width: w, from: xMid, stride: xs, to: xOut)
+            BLAS.sgemm(transposeB: true, m: outRows, n: w, k: m, a: hAct, lda: m, b: theta + b.projWeight, ldb: m,
+                       beta: 1, c: xOut, ldc: xs)
+            _LayerKernels.addRows(xOut, rows: outRows, width: w, stride: xs, bias: theta + b.projBias)
         }
 
         // ln_post on each class token, then the projection.

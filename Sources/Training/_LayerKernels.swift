@@ -59,6 +59,17 @@ enum _LayerKernels {
         }
     }
 
+    /// Copies `rows` rows of `width`, `stride` apart, from `src` to the same places in `dst`.
+    static func copyRows(_ rows: Int, width: Int, from src: UnsafePointer<Float>, stride: Int, to dst: UnsafeMutablePointer<Float>) {
+        if stride == width { dst.update(from: src, count: rows * width); return }
+        for r in 0..<rows { (dst + r * stride).update(from: src + r * stride, count: width) }
+    }
+
+    /// Adds `bias` to each of `rows` rows of `width`, `stride` apart.
+    static func addRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, bias: UnsafePointer<Float>) {
+        for r in 0..<rows { let d = dst + r * stride; for j in 0..<width { d[j] += bias[j] } }
+    }
+
     /// Copies `bias` into each of `rows` rows of `width`.
     static func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
         for r in 0..<rows { (dst + r * width).update(from: bias, count: width) }
