@@ -169,9 +169,9 @@ struct Finetune: ParsableCommand {
             printError("note: a state dict does not record the head count; readers assume width/64 = \(max(1, trainable.config.width / 64)), this model has \(trainable.config.heads)")
         }
 
-        // Data: the XVal train part (optionally a prefix) and validation part, decoded once.
-        let train = try decode(Array(dataset.samples(.train).prefix(trainLimit ?? Int.max)))
-        let validation = try decode(Array(dataset.samples(.val).prefix(valLimit ?? Int.max)))
+        // Data: the XVal train part (optionally a prefix) and validation part, decoded per batch.
+        let train = TrainingSet(samples: Array(dataset.samples(.train).prefix(trainLimit ?? Int.max)))
+        let validation = TrainingSet(samples: Array(dataset.samples(.val).prefix(valLimit ?? Int.max)))
 
         var recipe = FineTuneRecipe(epochs: epochs ?? FineTuneRecipe.epochs(for: taskName))
         recipe.steps = steps
@@ -204,33 +204,7 @@ struct Finetune: ParsableCommand {
         let finetuned = folder.appendingPathComponent("nonlinear_finetuned.safetensors")
         try trainable.save(to: finetuned, extra: extra)
         printError("wrote \(finetuned.path)")
-        let result = tuner.evaluate(validation)
+        let result = try tuner.evaluate(validation)
         print(String(format: "validation accuracy %.4f (%d images), loss %.4f", result.accuracy, validation.count, result.loss))
     }
-
-    /// Decodes samples on all cores, in order.
-    func decode(_ samples: [TaskSample]) throws -> TrainingSet {
-        let results = _Decoded(count: samples.count)
-        DispatchQueue.concurrentPerform(iterations: samples.count) { i in
-            do { results.set(i, .success(try samples[i].decode())) } catch { results.set(i, .failure(error)) }
-        }
-        var images: [RGBImage] = []
-        images.reserveCapacity(samples.count)
-        for r in results.items {
-            switch r {
-            case .success(let image): images.append(image)
-            case .failure(let error): throw error
-            case nil: throw ValidationError("internal: a sample was not decoded")
-            }
-        }
-        return TrainingSet(images: images, labels: samples.map(\.label))
-    }
-}
-
-/// Decoding results written by parallel workers, one index each.
-private final class _Decoded: @unchecked Sendable {
-    private(set) var items: [Result<RGBImage, Error>?]
-    private let lock = NSLock()
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<RGBImage, Error>) { lock.lock(); items[i] = r; lock.unlock() }
 }

@@ -130,7 +130,7 @@ public final class FineTuner {
             let images = batches.reduce(0) { $0 + $1.indices.count }
             var lastEpoch = 0
             for batch in batches {
-                data.trainingPixels(batch.indices, crop: crop, normalize: normalize, seed: recipe.seed,
+                try data.trainingPixels(batch.indices, crop: crop, normalize: normalize, seed: recipe.seed,
                                     epoch: batch.epoch, position: batch.position, into: pixels.pointer)
                 let labels = batch.indices.map { data.labels[$0] }
                 let r = engine.accumulate(pixels: pixels.pointer, labels: labels[...], count: labels.count,
@@ -159,7 +159,8 @@ public final class FineTuner {
 
     /// Top-1 accuracy and mean loss of the current model on `set` (evaluation transform: resize,
     /// centre crop, normalise), in batches of `batchSize`.
-    public func evaluate(_ set: TrainingSet, batchSize: Int = 64) -> (accuracy: Double, loss: Double) {
+    /// - Throws: the first decoding error of a sample.
+    public func evaluate(_ set: TrainingSet, batchSize: Int = 64) throws -> (accuracy: Double, loss: Double) {
         guard set.count > 0 else { return (0, 0) }
         let pre = CLIPPreprocessor(size: model.config.imageSize)
         let per = pre.valuesPerImage, bs = max(1, batchSize)
@@ -167,7 +168,7 @@ public final class FineTuner {
         var correct = 0, loss = 0.0, start = 0
         while start < set.count {
             let end = min(set.count, start + bs)
-            set.evaluationPixels(start..<end, preprocess: pre, into: pixels.pointer)
+            try set.evaluationPixels(start..<end, preprocess: pre, into: pixels.pointer)
             let r = engine.evaluate(pixels: pixels.pointer, labels: set.labels[start..<end], count: end - start)
             correct += r.correct
             loss += r.loss

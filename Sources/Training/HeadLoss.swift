@@ -47,8 +47,9 @@ struct HeadLoss {
             if best == y { correct += 1 }
             total += z.withUnsafeBufferPointer { zp in
                 dz.withUnsafeMutableBufferPointer { dp in
-                    CrossEntropy.loss(logits: zp.baseAddress!, classes: classes, label: y, smoothing: smoothing,
-                                      scale: scale, grad: dFeatures == nil ? nil : dp.baseAddress!)
+                    guard let zb = zp.baseAddress else { return 0 }
+                    return CrossEntropy.loss(logits: zb, classes: classes, label: y, smoothing: smoothing,
+                                             scale: scale, grad: dFeatures == nil ? nil : dp.baseAddress)
                 }
             }
             guard let dFeatures else { continue }

@@ -34,13 +34,13 @@ struct MNISTLearningTests {
         recipe.warmup = 20
         recipe.microBatch = 16
         let tuner = try FineTuner(model: model, head: head, data: train, recipe: recipe)
-        let before = tuner.evaluate(validation)
+        let before = try tuner.evaluate(validation)
         var losses: [Double] = []
         try tuner.train(logEvery: 50) { e in
             losses.append(e.loss)
             print("step \(e.step)/\(e.totalSteps) loss \(e.loss) train acc \(e.accuracy) lr \(e.learningRate) \(Int(e.imagesPerSecond)) img/s")
         }
-        let after = tuner.evaluate(validation)
+        let after = try tuner.evaluate(validation)
         print("validation accuracy \(before.accuracy) → \(after.accuracy), loss \(before.loss) → \(after.loss)")
         #expect(after.accuracy >= 0.8, "validation accuracy \(after.accuracy) after 500 steps")
         #expect(after.loss < before.loss)
