@@ -17,9 +17,10 @@ struct Finetune: ParsableCommand {
         training transform; frozen head. Trains on the XVal train part, reports accuracy on the XVal \
         validation part.
 
-        Writes {model-location}/{name}/{X}Val/nonlinear_zeroshot.safetensors before training and \
-        nonlinear_finetuned.safetensors after (safetensors with the reference's stems and \
-        model.visual.… keys; every lines command reads them), and finetune_state.safetensors \
+        Writes {model-location}/{name}/{X}Val/nonlinear_zeroshot.pt before training and \
+        nonlinear_finetuned.pt after (torch.save state dicts with model.visual.… keys, as the \
+        reference's ImageEncoder saves them; with --format, safetensors of the same stems next to \
+        them or instead), and finetune_state.safetensors \
         (weights, AdamW moments, step) every --checkpoint-every steps, from which --resume continues \
         exactly. {name} is --model-name, else the encoder's open_clip name (ViT-B-32…), else "tiny".
 
@@ -94,6 +95,14 @@ struct Finetune: ParsableCommand {
 
     @Option(help: "Save the resumable state every N steps (0: only at the end).")
     var checkpointEvery: Int = 100
+
+    /// The files the encoders are written as.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case pt, safetensors, both
+    }
+
+    @Option(help: "Encoder files to write: pt (torch.save state dicts, the reference's files), safetensors, or both.")
+    var format: Format = .both
 
     @Flag(help: "Continue from {X}Val/finetune_state.safetensors when it exists.")
     var resume = false
@@ -185,14 +194,25 @@ struct Finetune: ParsableCommand {
         recipe.seed = seed
         let tuner = try FineTuner(model: trainable, head: classifier, data: train, recipe: recipe)
 
-        let zeroshot = folder.appendingPathComponent("nonlinear_zeroshot.safetensors")
+        /// Writes the encoder as `{stem}.pt` and/or `{stem}.safetensors`.
+        func write(_ stem: String) throws {
+            if format != .safetensors {
+                let url = folder.appendingPathComponent(stem + ".pt")
+                try trainable.savePyTorch(to: url, extra: extra)
+                printError("wrote \(url.path)")
+            }
+            if format != .pt {
+                let url = folder.appendingPathComponent(stem + ".safetensors")
+                try trainable.save(to: url, extra: extra)
+                printError("wrote \(url.path)")
+            }
+        }
         let state = folder.appendingPathComponent("finetune_state.safetensors")
         if resume, FileManager.default.fileExists(atPath: state.path) {
             try tuner.resume(from: state)
             printError("resumed from \(state.path) at step \(tuner.step)/\(tuner.totalSteps)")
         } else {
-            try trainable.save(to: zeroshot, extra: extra)
-            printError("wrote \(zeroshot.path)")
+            try write("nonlinear_zeroshot")
         }
         printError("training: \(tuner.totalSteps) steps of \(batchSize)×\(gradAccumulation) images (\(tuner.batchesPerEpoch) batches per epoch), lr \(lr), warmup \(warmup), \(Parallel.threadCount) workers")
         try tuner.train(logEvery: logEvery, checkpointEvery: checkpointEvery == 0 ? tuner.totalSteps : checkpointEvery,
@@ -201,9 +221,7 @@ struct Finetune: ParsableCommand {
                          e.step, e.totalSteps, e.epoch, e.loss, e.accuracy, e.learningRate, e.gradientNorm, e.imagesPerSecond))
             fflush(stdout)
         }
-        let finetuned = folder.appendingPathComponent("nonlinear_finetuned.safetensors")
-        try trainable.save(to: finetuned, extra: extra)
-        printError("wrote \(finetuned.path)")
+        try write("nonlinear_finetuned")
         let result = try tuner.evaluate(validation)
         print(String(format: "validation accuracy %.4f (%d images), loss %.4f", result.accuracy, validation.count, result.loss))
     }

@@ -125,4 +125,18 @@ public final class TrainableViT: @unchecked Sendable {
             throw error
         }
     }
+
+    /// Writes the tower as a `torch.save` state dict (``TorchStateDictWriter``), keys as
+    /// ``save(to:prefix:extra:)``: the reference's `nonlinear_finetuned.pt`, which
+    /// `torch.load(weights_only=True)` and `ImageEncoder.load_state_dict` read.
+    /// - Throws: ``CheckpointError`` when the file cannot be written.
+    public func savePyTorch(to url: URL, prefix: String? = nil, extra: [(String, StoredTensor)] = []) throws {
+        let prefix = prefix ?? self.prefix
+        var tensors: [(String, StoredTensor)] = layout.entries.map { e in
+            let bytes = Array(UnsafeRawBufferPointer(start: weights.pointer + e.offset, count: e.count * MemoryLayout<Float>.size))
+            return (prefix + e.name, StoredTensor(dtype: .f32, shape: e.shape, data: bytes))
+        }
+        tensors += extra
+        try TorchStateDictWriter.save(tensors, to: url, archiveName: url.deletingPathExtension().lastPathComponent)
+    }
 }

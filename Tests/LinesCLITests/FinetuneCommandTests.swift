@@ -22,7 +22,7 @@ struct FinetuneCommandTests {
         try Data(labels).write(to: folder.appendingPathComponent("\(stem)-labels-idx1-ubyte"))
     }
 
-    @Test("tiny mode writes zero-shot, fine-tuned, head and state files that load; --resume at the end trains no more")
+    @Test("tiny mode writes zero-shot and fine-tuned .pt and .safetensors, head and state files that load; --resume at the end trains no more")
     func tinyRun() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("lines-finetune-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -46,6 +46,9 @@ struct FinetuneCommandTests {
         let a = try Checkpoint.open(folder.appendingPathComponent("nonlinear_zeroshot.safetensors")).readFloat("model.visual.proj")
         let b = try Checkpoint.open(folder.appendingPathComponent("nonlinear_finetuned.safetensors")).readFloat("model.visual.proj")
         #expect(a != b, "training changed nothing")
+        let pt = try VisionTransformer(checkpoint: folder.appendingPathComponent("nonlinear_finetuned.pt"))
+        #expect(pt.config == finetuned.config)
+        #expect(try Checkpoint.open(folder.appendingPathComponent("nonlinear_finetuned.pt")).readFloat("model.visual.proj") == b)
         let state = try SafetensorsFile(url: folder.appendingPathComponent("finetune_state.safetensors"))
         #expect(state.metadata["step"] == "4")
 
