@@ -10,7 +10,10 @@ public struct FineTuneRecipe: Sendable, Equatable {
     public var optimizer = AdamW.Settings()
     /// Images per batch (128 for ViT-B; 64 with accumulation 2 for ViT-L).
     public var batchSize: Int = 128
-    /// Batches per optimizer step (1; 2 for ViT-L).
+    /// Batches per optimizer step (1; 2 for ViT-L). The step's gradient is that of the mean
+    /// loss over all its images; a sum of per-batch means (one `loss.backward()` per batch) is
+    /// this times the batch count, which global-norm clipping and Adam's scale invariance make
+    /// (nearly) the same update.
     public var gradientAccumulation: Int = 1
     /// Passes over the training set (per-task table, ``epochs(for:)``).
     public var epochs: Int = 1
