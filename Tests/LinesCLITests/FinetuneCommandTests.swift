@@ -58,6 +58,36 @@ struct FinetuneCommandTests {
         #expect(c == b, "resuming a finished run must not train further")
     }
 
+    @Test("from a reference-layout .pt encoder: text-tower leftovers are saved unchanged, the tower trains")
+    func fromCheckpoint() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lines-finetune-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let raw = root.appendingPathComponent("data/MNIST/raw")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        try Self.writeIDX(raw, stem: "train", count: 30, seed: 4)
+        try Self.writeIDX(raw, stem: "t10k", count: 10, seed: 5)
+        let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/clip")
+        var command = try Finetune.parseAsRoot([
+            "--model", clip.appendingPathComponent("vit_quickgelu.pt").path,
+            "--head", clip.appendingPathComponent("vit_quickgelu_head.safetensors").path,
+            "--task", "MNISTVal", "--data-location", root.appendingPathComponent("data").path,
+            "--model-location", root.appendingPathComponent("models").path, "--model-name", "ViT-tiny",
+            "--steps", "2", "--batch-size", "4", "--lr", "1e-3", "--warmup", "1", "--format", "pt"])
+        try command.run()
+        let folder = root.appendingPathComponent("models/ViT-tiny/MNISTVal")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("nonlinear_finetuned.safetensors").path))
+        let source = try Checkpoint.open(clip.appendingPathComponent("vit_quickgelu.safetensors"))
+        let tuned = try Checkpoint.open(folder.appendingPathComponent("nonlinear_finetuned.pt"))
+        let zeroshot = try Checkpoint.open(folder.appendingPathComponent("nonlinear_zeroshot.pt"))
+        #expect(Set(tuned.tensors.map(\.name)) == Set(source.tensors.map(\.name)))
+        for name in ["model.logit_scale", "model.token_embedding.weight", "model.ln_final.weight"] {
+            #expect(try tuned.readFloat(name) == source.readFloat(name), "\(name) must stay at θ0")
+        }
+        #expect(try zeroshot.readFloat("model.visual.proj") == source.readFloat("model.visual.proj"))
+        #expect(try tuned.readFloat("model.visual.proj") != source.readFloat("model.visual.proj"))
+    }
+
     @Test("--model and --tiny together are refused")
     func exclusive() {
         #expect(throws: (any Error).self) {
