@@ -22,24 +22,27 @@ struct Finetune: ParsableCommand {
         reference's ImageEncoder saves them; with --format, safetensors of the same stems next to \
         them or instead), and finetune_state.safetensors \
         (weights, AdamW moments, step) every --checkpoint-every steps, from which --resume continues \
-        exactly. {name} is --model-name, else the encoder's open_clip name (ViT-B-32…), else "tiny".
+        exactly. {name} is --model-name, else --model when it is a name, else the encoder's open_clip \
+        name (ViT-B-32…), else "tiny". As in the reference, `--model ViT-B-32` starts from \
+        {M}/ViT-B-32/MNISTVal/nonlinear_zeroshot.pt and uses {M}/ViT-B-32/head_{X}Val.pt.
 
         Tiny-model mode (--tiny WIDTH,LAYERS,HEADS,PATCH,IMAGE[,OUTPUT]) trains a randomly initialised \
         encoder (seeded) under a random frozen head of unit class vectors × 100, which it also saves \
         as {name}/head_{X}Val.safetensors.
 
         Examples:
-          lines finetune --model ViT-B-32/MNISTVal/nonlinear_zeroshot.pt --head ViT-B-32/head_MNISTVal.pt \\
-              --task MNIST --data-location ~/data --model-location ~/checkpoints
+          lines finetune --model ViT-B-32 --task DTD --data-location ~/data --model-location ~/checkpoints
+          lines finetune --model zeroshot.pt --head head_MNISTVal.pt --task MNIST --data-location ~/data \\
+              --model-location /tmp/models --steps 200 --batch-size 64
           lines finetune --tiny 64,2,2,7,28 --task MNIST --data-location ~/data --model-location /tmp/models \\
               --steps 500 --lr 2e-3 --warmup 20 --batch-size 32
         """
     )
 
-    @Option(help: ArgumentHelp("Zero-shot image encoder θ0 to start from (reference .pt, safetensors). Not with --tiny.", valueName: "ENCODER"))
+    @Option(help: ArgumentHelp("Zero-shot image encoder θ0: a checkpoint file (reference .pt, safetensors), or a model name NAME whose {M}/NAME/MNISTVal/nonlinear_zeroshot.pt (or .safetensors) is read, as the reference does. Not with --tiny.", valueName: "ENCODER"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Frozen classification head (head_{X}Val.pt or weight/bias safetensors). Default with --tiny: a random head.", valueName: "HEAD"))
+    @Option(help: ArgumentHelp("Frozen classification head (head_{X}Val.pt or weight/bias safetensors). Default: {M}/{name}/head_{X}Val.pt (or .safetensors); with --tiny, a random head.", valueName: "HEAD"))
     var head: String?
 
     @Option(help: ArgumentHelp("Task to train on (MNIST, DTD, …; a trailing Val is accepted).", valueName: "X"))
@@ -115,9 +118,10 @@ struct Finetune: ParsableCommand {
 
     func validate() throws {
         guard (model == nil) != (tiny == nil) else { throw ValidationError("give --model ENCODER or --tiny W,L,H,P,S, exactly one") }
-        if let model, !FileManager.default.fileExists(atPath: model) { throw ValidationError("--model \(model): no such file") }
+        if let model, encoderFile(model) == nil {
+            throw ValidationError("--model \(model): no such file, nor \(modelLocation)/\(model)/MNISTVal/nonlinear_zeroshot.pt or .safetensors")
+        }
         if let head, !FileManager.default.fileExists(atPath: head) { throw ValidationError("--head \(head): no such file") }
-        if model != nil, head == nil { throw ValidationError("--head is required with --model (the task's frozen zero-shot head)") }
         if let tiny { _ = try Self.tinyConfig(tiny, activation: activation) }
         for (flag, v) in [("--batch-size", batchSize), ("--grad-accumulation", gradAccumulation), ("--micro-batch", microBatch), ("--log-every", logEvery)] where v <= 0 {
             throw ValidationError("\(flag) must be positive, not \(v)")
@@ -126,6 +130,14 @@ struct Finetune: ParsableCommand {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, not \(steps)") }
         guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must not be negative") }
         _ = try TaskName(named: task)
+    }
+
+    /// `--model` as a file, else the reference's zero-shot copy `{M}/{model}/MNISTVal/nonlinear_zeroshot.{pt,safetensors}`.
+    func encoderFile(_ model: String) -> URL? {
+        if FileManager.default.fileExists(atPath: model) { return URL(fileURLWithPath: model) }
+        let base = URL(fileURLWithPath: modelLocation).appendingPathComponent(model).appendingPathComponent("MNISTVal")
+        return ["pt", "safetensors"].map { base.appendingPathComponent("nonlinear_zeroshot." + $0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     /// The configuration of `--tiny W,L,H,P,S[,D]`.
@@ -153,19 +165,26 @@ struct Finetune: ParsableCommand {
         if let tiny {
             trainable = TrainableViT(config: try Self.tinyConfig(tiny, activation: activation), seed: seed)
         } else if let model {
-            let reader = try Checkpoint.open(URL(fileURLWithPath: model))
+            guard let url = encoderFile(model) else { throw ValidationError("--model \(model): no such file") }
+            let reader = try Checkpoint.open(url)
             trainable = try TrainableViT(reader: reader, activation: activation)
             extra = try trainable.otherTensors(of: reader)
         } else {
             throw ValidationError("give --model ENCODER or --tiny W,L,H,P,S")
         }
-        let name = modelName ?? (tiny != nil ? "tiny" : trainable.config.presetName ?? "model")
+        let isName = model.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+        let name = modelName ?? (tiny != nil ? "tiny" : isName ? (model ?? "model") : trainable.config.presetName ?? "model")
         let root = URL(fileURLWithPath: modelLocation).appendingPathComponent(name)
         let folder = root.appendingPathComponent("\(taskName.rawValue)Val")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let classifier: ClassificationHead
-        if let head {
-            classifier = try ClassificationHead(checkpoint: URL(fileURLWithPath: head))
+        let defaultHead = ["pt", "safetensors"].map { root.appendingPathComponent("head_\(taskName.rawValue)Val." + $0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+        if let path = head.map({ URL(fileURLWithPath: $0) }) ?? (tiny == nil ? defaultHead : nil) {
+            classifier = try ClassificationHead(checkpoint: path)
+            printError("head: \(path.path), \(classifier.classCount) classes")
+        } else if tiny == nil {
+            throw ValidationError("no --head given and no \(root.path)/head_\(taskName.rawValue)Val.pt (the task's frozen zero-shot head; build it with the reference's text encoder)")
         } else {
             let classes = max(dataset.classNames.count, (dataset.samples(.train).map(\.label).max() ?? 0) + 1)
             classifier = try RandomHead.make(classes: classes, dim: trainable.config.outputDim, seed: seed)

@@ -86,6 +86,19 @@ struct FinetuneCommandTests {
         }
         #expect(try zeroshot.readFloat("model.visual.proj") == source.readFloat("model.visual.proj"))
         #expect(try tuned.readFloat("model.visual.proj") != source.readFloat("model.visual.proj"))
+
+        // As the reference: `--model NAME` starts from {M}/NAME/MNISTVal/nonlinear_zeroshot.pt
+        // and takes the head {M}/NAME/head_{X}Val.*.
+        try FileManager.default.copyItem(at: clip.appendingPathComponent("vit_quickgelu_head.safetensors"),
+                                         to: root.appendingPathComponent("models/ViT-tiny/head_MNISTVal.safetensors"))
+        var byName = try Finetune.parseAsRoot([
+            "--model", "ViT-tiny", "--task", "MNIST", "--data-location", root.appendingPathComponent("data").path,
+            "--model-location", root.appendingPathComponent("models").path,
+            "--steps", "1", "--batch-size", "4", "--format", "safetensors"])
+        try byName.run()
+        let again = try Checkpoint.open(folder.appendingPathComponent("nonlinear_zeroshot.safetensors"))
+        #expect(try again.readFloat("model.visual.proj") == source.readFloat("model.visual.proj"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("nonlinear_finetuned.safetensors").path))
     }
 
     @Test("--model and --tiny together are refused")
