@@ -30,7 +30,7 @@ public final class TrainableViT: @unchecked Sendable {
     }
 
     /// A randomly initialised tower, as open_clip initialises `VisionTransformer` (random init,
-    /// `__init__` model names): class and positional embeddings and `proj` ~ N(0, width^-½²);
+    /// `__init__` model names): class and positional embeddings and `proj` ~ N(0, σ = width^-½);
     /// `conv1`, `out_proj`, `c_fc`, `c_proj` weights ~ U(±1/√fan_in) (PyTorch's default
     /// Linear/Conv init), `in_proj_weight` Xavier-uniform, `c_fc`/`c_proj` biases ~ U(±1/√fan_in),
     /// attention biases 0, LayerNorms (1, 0). Seeded by `seed`; not PyTorch's random stream.
