@@ -17,6 +17,17 @@ let mergingSettings: [SwiftSetting] = {
     return []
 }()
 
+/// The training, inference, image and evaluation kernels are scalar loops over every value;
+/// unoptimised they make the debug suite (learning test, `lines demo --quick`, decoding) ~10×
+/// slower, so debug builds compile those modules with `-O` too (set `LINES_PORTABLE=1` to drop
+/// the flag, e.g. when Lines is a package dependency).
+let optimizedInDebug: [SwiftSetting] = {
+    if ProcessInfo.processInfo.environment["LINES_PORTABLE"] == nil {
+        return [.unsafeFlags(["-O"], .when(configuration: .debug))]
+    }
+    return []
+}()
+
 let package = Package(
     name: "Lines",
     platforms: [.macOS(.v13)],
@@ -30,6 +41,7 @@ let package = Package(
         .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "Demo", targets: ["Demo"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
@@ -46,7 +58,8 @@ let package = Package(
             name: "Tensors",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-            ]
+            ],
+            swiftSettings: optimizedInDebug
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors"]),
         .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"], swiftSettings: mergingSettings),
@@ -55,7 +68,8 @@ let package = Package(
             dependencies: [
                 "Tensors", "Checkpoints", "CZlib",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-            ]
+            ],
+            swiftSettings: optimizedInDebug
         ),
         .systemLibrary(
             name: "CZlib",
@@ -71,17 +85,31 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
-        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"]),
-        .target(name: "Evaluation", dependencies: ["Tensors", "Checkpoints", "CLIP", "Datasets"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"], swiftSettings: optimizedInDebug),
+        .target(
+            name: "Training",
+            dependencies: [
+                "Tensors", "Checkpoints", "CLIP", "Datasets",
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: optimizedInDebug
+        ),
+        .executableTarget(
+            name: "lines-finetune-bench",
+            dependencies: ["Training", "CLIP", "Tensors"],
+            path: "Benchmarks/FinetuneBench"
+        ),
+        .target(name: "Evaluation", dependencies: ["Tensors", "Checkpoints", "CLIP", "Datasets"], swiftSettings: optimizedInDebug),
         .target(
             name: "Experiments",
             dependencies: [
                 "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation",
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: optimizedInDebug
         ),
         .target(name: "Report"),
-        .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors"]),
+        .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -90,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments", "Training", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,6 +140,7 @@ let package = Package(
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

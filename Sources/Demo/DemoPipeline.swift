@@ -1,0 +1,202 @@
+import CLIP
+import Checkpoints
+import Datasets
+import Experiments
+import Foundation
+import Report
+import Tensors
+import Training
+
+/// The embedded default: the whole LiNeS story on real Fashion-MNIST images, offline.
+///
+/// 1. Data: the suite of ``FashionTask`` tasks and a pre-training set, as custom tasks (``DemoData``).
+/// 2. Models: a small open_clip-layout ViT pre-trained on upright Fashion-MNIST under a random
+///    frozen head; per task a frozen head of class prototypes of the pre-trained features (the
+///    zero-shot heads' analogue); per task a fine-tune from θ0 with the head frozen (the library
+///    behind `lines finetune`); all written in the reference's checkpoint layout.
+/// 3. Experiments through ``ExperimentRunner`` (the code of `lines run`): zero-shot, fine-tuned,
+///    single-task LiNeS per target, TA, TIES and Consensus with and without LiNeS.
+/// 4. A report (``DemoReport``).
+///
+/// Every stage is cached under ``DemoSettings/root``: data and checkpoints are rebuilt only when
+/// missing, and the runs' journals make a repeated run re-use every evaluation.
+public final class DemoPipeline: @unchecked Sendable {
+    public let settings: DemoSettings
+    /// Progress lines.
+    public var log: (String) -> Void = { _ in }
+    /// Evaluation progress of the runs.
+    public var onRunEvent: (RunEvent) -> Void = { _ in }
+
+    public init(settings: DemoSettings) { self.settings = settings }
+
+    var root: URL { settings.root }
+    var dataLocation: URL { root.appendingPathComponent("data") }
+    var modelLocation: URL { root.appendingPathComponent("model_checkpoints") }
+    var modelFolder: URL { modelLocation.appendingPathComponent(settings.modelName) }
+    var tasks: [FashionTask] { FashionTask.suite }
+
+    /// Runs every stage and returns the collected results.
+    public func run() throws -> DemoResults {
+        let fm = FileManager.default
+        if settings.fresh { try? fm.removeItem(at: root) }
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        var timings: [(String, Double)] = []
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            let v = try body()
+            timings.append((stage, Date().timeIntervalSince(start)))
+            return v
+        }
+        try timed("data") { try prepareData() }
+        let theta0 = try timed("pre-training") { try pretrain() }
+        try timed("heads") { try buildHeads(theta0: theta0) }
+        try timed("fine-tuning") { try finetuneAll(theta0: theta0) }
+        var results = try timed("experiments") { try experiments() }
+        results.timings = timings
+        return results
+    }
+
+    // MARK: - Stages
+
+    func prepareData() throws {
+        let stamp = dataLocation.appendingPathComponent(".complete")
+        if FileManager.default.fileExists(atPath: stamp.path) { log("data: cached in \(dataLocation.path)"); return }
+        log("data: writing \(tasks.count) Fashion-MNIST tasks and the pre-training set to \(dataLocation.path)")
+        try DemoData.write(to: dataLocation, sizes: settings.sizes, tasks: tasks)
+        FileManager.default.createFile(atPath: stamp.path, contents: Data())
+    }
+
+    func decode(_ task: TaskName, _ split: DatasetSplit) throws -> DecodedSplit {
+        try DecodedSplit(try TaskLoader.load(task, dataLocation: dataLocation), split: split)
+    }
+
+    /// A split for training or evaluation (decoded per batch).
+    func trainingSet(_ task: TaskName, _ split: DatasetSplit) throws -> TrainingSet {
+        TrainingSet(samples: try TaskLoader.load(task, dataLocation: dataLocation).samples(split))
+    }
+
+    func recipe(epochs: Int?, steps: Int?, seed: UInt64, learningRate: Double) -> FineTuneRecipe {
+        var r = FineTuneRecipe(epochs: epochs ?? 1)
+        r.steps = steps
+        r.learningRate = learningRate
+        r.warmup = settings.warmup
+        r.batchSize = settings.batchSize
+        r.microBatch = 32
+        r.seed = seed
+        return r
+    }
+
+    /// θ0: pre-trained on upright Fashion-MNIST under a random frozen head.
+    func pretrain() throws -> URL {
+        let url = modelFolder.appendingPathComponent("pretrained.safetensors")
+        if FileManager.default.fileExists(atPath: url.path) { log("pre-training: cached \(url.path)"); return url }
+        try FileManager.default.createDirectory(at: modelFolder, withIntermediateDirectories: true)
+        let model = TrainableViT(config: settings.encoder, seed: 0)
+        let head = try RandomHead.make(classes: FashionTask.fashionClasses.count, dim: settings.encoder.outputDim, seed: 0)
+        let data = try trainingSet(.custom(DemoData.pretrainName), .train)
+        let tuner = try FineTuner(model: model, head: head, data: data, recipe: recipe(epochs: nil, steps: settings.pretrainSteps, seed: 0, learningRate: settings.learningRate))
+        log("pre-training: \(settings.encoder), \(tuner.totalSteps) steps of \(settings.batchSize) on \(data.count) upright images")
+        try tuner.train(logEvery: max(1, tuner.totalSteps / 5)) { e in
+            self.log(String(format: "  step %d/%d  loss %.3f  acc %.3f  %.0f img/s", e.step, e.totalSteps, e.loss, e.accuracy, e.imagesPerSecond))
+        }
+        let val = try tuner.evaluate(trainingSet(.custom(DemoData.pretrainName), .val))
+        log(String(format: "pre-training: validation accuracy %.3f", val.accuracy))
+        try model.save(to: url, extra: [])
+        return url
+    }
+
+    /// Per task, the frozen "zero-shot" head: unit class prototypes of θ0's features × 100.
+    func buildHeads(theta0: URL) throws {
+        let encoder = try VisionTransformer(checkpoint: theta0)
+        let pre = CLIPPreprocessor(size: settings.encoder.imageSize)
+        for task in tasks {
+            let url = modelFolder.appendingPathComponent("head_\(task.name)Val.safetensors")
+            if FileManager.default.fileExists(atPath: url.path) { continue }
+            let split = try decode(.custom(task.name), .train)
+            let n = min(split.images.count, 2000)
+            let pixels = Tensor(shape: [n, 3, pre.size, pre.size], scalars: pre.preprocessBatch(Array(split.images.prefix(n))))
+            let features = try encoder.encode(pixels, batchSize: 256)
+            let d = settings.encoder.outputDim, c = task.classNames.count
+            var sums = [Double](repeating: 0, count: c * d)
+            for i in 0..<n {
+                let row = features.scalars[(i * d)..<((i + 1) * d)]
+                let norm = max(1e-12, Double(row.reduce(0) { $0 + $1 * $1 }).squareRoot())
+                for (j, v) in row.enumerated() { sums[split.labels[i] * d + j] += Double(v) / norm }
+            }
+            var weight = [Float](repeating: 0, count: c * d)
+            for k in 0..<c {
+                let row = sums[(k * d)..<((k + 1) * d)]
+                let norm = max(1e-12, row.reduce(0) { $0 + $1 * $1 }.squareRoot())
+                for j in 0..<d { weight[k * d + j] = Float(100 * row[row.startIndex + j] / norm) }
+            }
+            try SafetensorsWriter.save([("weight", StoredTensor(Tensor(shape: [c, d], scalars: weight))),
+                                        ("bias", StoredTensor(Tensor(shape: [c], repeating: 0)))], to: url)
+        }
+        log("heads: class prototypes of θ0's features for \(tasks.count) tasks")
+    }
+
+    /// Per task: θ0 written as `{X}Val/nonlinear_zeroshot`, fine-tuned under the frozen head, written as `nonlinear_finetuned`.
+    func finetuneAll(theta0: URL) throws {
+        for (t, task) in tasks.enumerated() {
+            let folder = modelFolder.appendingPathComponent("\(task.name)Val")
+            let finetuned = folder.appendingPathComponent("nonlinear_finetuned.safetensors")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let zeroshot = folder.appendingPathComponent("nonlinear_zeroshot.safetensors")
+            if !FileManager.default.fileExists(atPath: zeroshot.path) {
+                try FileManager.default.copyItem(at: theta0, to: zeroshot)
+            }
+            if FileManager.default.fileExists(atPath: finetuned.path) { continue }
+            let model = try TrainableViT(reader: try Checkpoint.open(theta0))
+            let head = try ClassificationHead(checkpoint: modelFolder.appendingPathComponent("head_\(task.name)Val.safetensors"))
+            let data = try trainingSet(.custom(task.name), .train)
+            let tuner = try FineTuner(model: model, head: head, data: data,
+                                      recipe: recipe(epochs: settings.finetuneEpochs, steps: nil, seed: UInt64(t + 1), learningRate: settings.finetuneLearningRate))
+            let start = Date()
+            try tuner.train(logEvery: tuner.totalSteps) { _ in }
+            let val = try tuner.evaluate(trainingSet(.custom(task.name), .val))
+            log(String(format: "fine-tuned %@: %d steps, %.0f s, validation accuracy %.3f", task.name, tuner.totalSteps,
+                       Date().timeIntervalSince(start), val.accuracy))
+            try model.save(to: finetuned, extra: [])
+        }
+    }
+
+    /// The paper's experiments through the runner.
+    func experiments() throws -> DemoResults {
+        let names = tasks.map(\.name)
+        let common = ["model=\(settings.modelName)", "DATASETS=[\(names.joined(separator: ","))]",
+                      "data_location=\(dataLocation.path)", "model_location=\(modelLocation.path)",
+                      "cache_dir=\(root.appendingPathComponent("decoded").path)",
+                      "results_location=\(root.appendingPathComponent("results").path)",
+                      "logs_location=\(root.appendingPathComponent("logs").path)", "batch_size=256"]
+        func run(_ label: String, _ extra: [String]) throws -> RunOutcome {
+            let tree = try ConfigLoader().compose((common + extra).map(ConfigOverride.init))
+            let runner = ExperimentRunner(config: try ExperimentConfig(tree: tree))
+            runner.onEvent = onRunEvent
+            let start = Date()
+            let outcome = try runner.run()
+            log(String(format: "%@: %.1f s", label, Date().timeIntervalSince(start)))
+            return outcome
+        }
+        var results = DemoResults(tasks: tasks.map { DemoResults.TaskInfo(name: $0.name, summary: $0.summary, classes: $0.classNames.count) })
+        results.zeroshot = try run("zero-shot", ["method=zeroshot"])
+        for (key, args) in [("TA", ["method=sum"]), ("TIES", ["method=ties"])] {
+            results.merges.append(.init(method: key, lines: false, outcome: try run(key, args)))
+            results.merges.append(.init(method: key, lines: true, outcome: try run(key + "+LiNeS", args + ["method.apply_lines=true"])))
+        }
+        _ = try run("TALL masks", ["method=tall_mask"])
+        results.merges.append(.init(method: "Consensus", lines: false, outcome: try run("Consensus", ["method=consensus"])))
+        results.merges.append(.init(method: "Consensus", lines: true, outcome: try run("Consensus+LiNeS", ["method=consensus", "method.apply_lines=true"])))
+        for i in tasks.indices {
+            let plain = try run("fine-tuned on \(tasks[i].name)", ["method=single_task", "method.task_index=\(i)"])
+            let lines = try run("LiNeS on \(tasks[i].name)", ["method=single_task", "method.task_index=\(i)", "method.apply_lines=true"])
+            results.singleTask.append(.init(target: tasks[i].name, finetuned: plain, lines: lines))
+        }
+        let ftURL = root.appendingPathComponent("results/single_task/\(settings.modelName)/nonlinear_ft_accuracies.json")
+        if let data = FileManager.default.contents(atPath: ftURL.path),
+           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Double] {
+            results.finetunedAccuracy = obj
+        }
+        results.layerCount = settings.encoder.layers
+        return results
+    }
+}
