@@ -17,6 +17,7 @@ public struct DemoReport: Sendable {
         build()
     }
 
+    /// A percentage, or "-" when the value is missing (the demo's test asserts there is none).
     static func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", 100 * $0) } ?? "-" }
     static func mean(_ xs: [Double]) -> Double? { xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count) }
     static func points(_ d: Double) -> String { String(format: "%+.2f", 100 * d) }
@@ -40,8 +41,12 @@ public struct DemoReport: Sendable {
         }
         func meanOf(_ runs: [RunOutcome], _ key: String) -> Double? { Self.mean(runs.compactMap { DemoResults.value($0, "test", key) }) }
         let ft = r.singleTask.map(\.finetuned), ln = r.singleTask.map(\.lines)
+        let zsOverFt = names.compactMap { n -> Double? in
+            guard let z = DemoResults.value(r.zeroshot, "test", n + ":top1"), let f = r.finetunedAccuracy[n], f > 0 else { return nil }
+            return z / f
+        }
         let singleRows: [[String]] = [
-            ["Zero-shot", Self.pct(Self.mean(zsTarget)), Self.pct(Self.mean(zsControl)), "-", "100.00"],
+            ["Zero-shot", Self.pct(Self.mean(zsTarget)), Self.pct(Self.mean(zsControl)), Self.pct(Self.mean(zsOverFt)), "100.00"],
             ["Fine-tuned", Self.pct(meanOf(ft, "target_accuracy")), Self.pct(meanOf(ft, "control_accuracy")),
              Self.pct(meanOf(ft, "target_normalized_accuracy")), Self.pct(meanOf(ft, "control_normalized_accuracy"))],
             ["LiNeS", Self.pct(meanOf(ln, "target_accuracy")), Self.pct(meanOf(ln, "control_accuracy")),
@@ -72,9 +77,9 @@ public struct DemoReport: Sendable {
         // Multi-task merging (paper's Table 2 shape).
         let ftTest = names.map { r.finetunedAccuracy[$0] }
         var mergeRows: [[String]] = [
-            ["Zero-shot", Self.pct(DemoResults.value(r.zeroshot, "test", "avg_top1")), Self.pct(DemoResults.value(r.zeroshot, "test", "avg_normalized_top1")), "-"]
+            ["Zero-shot", Self.pct(DemoResults.value(r.zeroshot, "test", "avg_top1")), Self.pct(DemoResults.value(r.zeroshot, "test", "avg_normalized_top1")), "n/a"]
                 + zsTest.map(Self.pct),
-            ["Fine-tuned (one model per task)", Self.pct(Self.mean(ftTest.compactMap { $0 })), "100.00", "-"] + ftTest.map(Self.pct),
+            ["Fine-tuned (one model per task)", Self.pct(Self.mean(ftTest.compactMap { $0 })), "100.00", "n/a"] + ftTest.map(Self.pct),
         ]
         for m in r.merges {
             mergeRows.append([m.label, Self.pct(DemoResults.value(m.outcome, "test", "avg_top1")),

@@ -27,8 +27,9 @@ public struct HTMLReport: Sendable {
         <style>
         body { font-family: sans-serif; max-width: 980px; margin: 2em auto; color: #222; line-height: 1.45; }
         table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-        th:first-child, td:first-child { text-align: left; }
+        th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+        td.n { text-align: right; }
+        .wide { overflow-x: auto; }
         th { background: #f3f3f3; }
         pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; }
         svg { display: block; margin: 0.8em 0; }
@@ -43,9 +44,11 @@ public struct HTMLReport: Sendable {
             case let .preformatted(text): out += "<pre>\(SVGChart.escape(text))</pre>\n"
             case let .svg(svg): out += svg
             case let .table(header, rows):
-                out += "<table><tr>" + header.map { "<th>\(SVGChart.escape($0))</th>" }.joined() + "</tr>\n"
-                for row in rows { out += "<tr>" + row.map { "<td>\(SVGChart.escape($0))</td>" }.joined() + "</tr>\n" }
-                out += "</table>\n"
+                out += "<div class=\"wide\"><table><tr>" + header.map { "<th>\(SVGChart.escape($0))</th>" }.joined() + "</tr>\n"
+                for row in rows {
+                    out += "<tr>" + row.map { Double($0) == nil ? "<td>\(SVGChart.escape($0))</td>" : "<td class=\"n\">\($0)</td>" }.joined() + "</tr>\n"
+                }
+                out += "</table></div>\n"
             }
         }
         return out + "</body></html>\n"

@@ -37,7 +37,7 @@ struct ReportTests {
         let html = r.html()
         #expect(html.contains("<title>Demo &amp; results</title>"))
         #expect(!html.contains("<script"))
-        #expect(html.contains("<tr><td>longer</td><td>10.25</td></tr>"))
+        #expect(html.contains("<tr><td>longer</td><td class=\"n\">10.25</td></tr>"))
         #expect(r.text().contains("task      acc\na         1.0\nlonger  10.25\n"))
     }
 }

@@ -1,0 +1,70 @@
+import Datasets
+import Demo
+import Foundation
+import Testing
+
+private let hasFashion = FileManager.default.fileExists(atPath: DemoData.debianLocation.appendingPathComponent("train-images-idx3-ubyte.gz").path)
+
+private func chromium() -> String? {
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] where FileManager.default.isExecutableFile(atPath: p) {
+        return p
+    }
+    return nil
+}
+
+/// `lines demo --quick`, end to end (the library the command calls), on the real Fashion-MNIST.
+@Suite("lines demo --quick", .serialized, .enabled(if: hasFashion, "needs Debian's dataset-fashion-mnist"))
+struct DemoPipelineTests {
+    @Test("every table is filled, the report is self-contained, a second run comes from the cache")
+    func quickDemo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let settings = DemoSettings(quick: true, output: dir.appendingPathComponent("out"), cache: dir.appendingPathComponent("cache"))
+        let results = try DemoPipeline(settings: settings).run()
+        #expect(results.merges.map(\.label) == ["TA", "TA+LiNeS", "TIES", "TIES+LiNeS", "Consensus", "Consensus+LiNeS"])
+        #expect(results.singleTask.count == FashionTask.suite.count)
+        #expect(results.finetunedAccuracy.count == 2 * FashionTask.suite.count)
+        let report = DemoReport(results)
+        for name in ["tasks", "single_task", "single_task_per_target", "merging", "verdicts", "timings"] {
+            let table = report.tables[name] ?? []
+            #expect(table.count > 1 || (name == "verdicts" && table.count == 4), "\(name)")
+            for row in table { #expect(!row.contains("-"), "\(name): \(row)") }
+        }
+        #expect(report.verdicts.count == 4)
+        let html = report.document.html()
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
+        // Honest accounting: every fine-tuned model is evaluated, and the merges' chosen values are on their grids.
+        for m in results.merges { #expect(Double(m.outcome.selected) != nil, "\(m.label)") }
+
+        // Cached: no training, every evaluation from the journals, same numbers.
+        let start = Date()
+        let again = try DemoPipeline(settings: settings).run()
+        #expect(Date().timeIntervalSince(start) < 60)
+        #expect(DemoReport(again).tables["merging"] == report.tables["merging"])
+
+        // The HTML renders in headless Chromium with no console errors, and the page is not blank.
+        guard let browser = chromium() else {
+            print("skipping the Chromium check: no chromium (apt-get install -y chromium)")
+            return
+        }
+        let page = dir.appendingPathComponent("report.html")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let shot = dir.appendingPathComponent("shot.png")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: browser)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--hide-scrollbars",
+                       "--window-size=1000,1400", "--screenshot=\(shot.path)", page.absoluteString]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(!log.contains("CONSOLE"), "console messages: \(log)")
+        let image = try ImageDecoder.decode(contentsOf: shot)
+        #expect(image.width == 1000 && image.height == 1400)
+        let distinct = Set(stride(from: 0, to: image.pixels.count, by: 3 * 97).map { image.pixels[$0] })
+        #expect(distinct.count > 8, "the screenshot is blank")
+    }
+}
