@@ -77,4 +77,28 @@ struct RunCommandTests {
         let expected = try String(contentsOf: fixtures.appendingPathComponent("runner/expected/ties_lines.json"), encoding: .utf8)
         #expect(written == expected)
     }
+
+    @Test("lines eval prints the reference's key and the fine-tuned accuracy PyTorch measured; the head is found next to the model")
+    func eval() throws {
+        guard let lines = linesExecutable() else {
+            Issue.record("the lines executable is not next to the test bundle")
+            return
+        }
+        let facts = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("runner/expected/facts.json"))) as? [String: Any]
+        let expected = (facts?["finetuned"] as? [String: Double])?["EuroSATVal"]
+        let p = Process()
+        p.executableURL = lines
+        p.arguments = ["eval", "--model", fixtures.appendingPathComponent("runner/model_checkpoints/tiny/EuroSATVal/nonlinear_finetuned.pt").path,
+                       "--task", "EuroSAT", "--split", "val", "--data-location", fixtures.appendingPathComponent("datasets/root").path,
+                       "--cache-dir", FileManager.default.temporaryDirectory.appendingPathComponent("lines-eval-\(UUID().uuidString)").path, "--json"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Double]
+        #expect(obj?["EuroSATVal:top1"] != nil && obj?["EuroSATVal:top1"] == expected, "\(text)")
+    }
 }
