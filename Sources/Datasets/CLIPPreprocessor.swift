@@ -110,16 +110,21 @@ public struct CLIPPreprocessor: Sendable {
     /// Preprocesses a batch on all cores (``Parallel/forEach(_:_:)`` over images) into one
     /// contiguous `[N, 3, size, size]` buffer.
     public func preprocessBatch(_ images: [RGBImage]) -> [Float] {
-        let per = valuesPerImage
-        var out = [Float](repeating: 0, count: images.count * per)
+        var out = [Float](repeating: 0, count: images.count * valuesPerImage)
         out.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            let shared = SendablePointer(base)
-            images.withUnsafeBufferPointer { imgs in
-                Parallel.forEach(imgs.count) { i in preprocess(imgs[i], into: shared.pointer + i * per) }
-            }
+            if let base = buffer.baseAddress { preprocessBatch(images[...], into: base) }
         }
         return out
+    }
+
+    /// Preprocesses `images` on all cores into `destination`, which holds
+    /// `images.count × valuesPerImage` floats (for callers that reuse one buffer per batch).
+    public func preprocessBatch(_ images: ArraySlice<RGBImage>, into destination: UnsafeMutablePointer<Float>) {
+        let per = valuesPerImage
+        let shared = SendablePointer(destination)
+        images.withUnsafeBufferPointer { imgs in
+            Parallel.forEach(imgs.count) { i in preprocess(imgs[i], into: shared.pointer + i * per) }
+        }
     }
 
     /// Decodes and preprocesses image files on all cores into one `[N, 3, size, size]` buffer.
@@ -150,10 +155,4 @@ public struct CLIPPreprocessor: Sendable {
         let failures = errors.enumerated().compactMap { i, e in e.map { (index: i, error: $0) } }
         return (out, failures)
     }
-}
-
-/// A pointer handed to parallel workers that write disjoint slots.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

@@ -15,15 +15,18 @@ import Foundation
 public enum DecodeCache {
     /// The decoded split, from the cache when it holds this exact sample list, else decoded
     /// (``DecodedSplit``) and written to the cache.
+    /// - Parameter bestEffort: when the cache cannot be written (a read-only folder, a full disk),
+    ///   return the decoded split anyway instead of throwing; decoding errors are thrown either way.
     /// - Returns: the split, and whether it came from the cache.
     /// - Throws: decoding errors (naming the file), or ``DatasetError/unreadable(file:reason:)``
-    ///   when the cache cannot be written.
+    ///   when the cache cannot be written (unless `bestEffort`).
     public static func load(_ dataset: TaskDataset, split: DatasetSplit, directory: URL,
-                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (split: DecodedSplit, hit: Bool) {
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            bestEffort: Bool = false) throws -> (split: DecodedSplit, hit: Bool) {
         let url = cacheURL(dataset, split: split, directory: directory)
         if let cached = read(url, dataset: dataset, split: split) { return (cached, true) }
         let decoded = try DecodedSplit(dataset, split: split, threads: threads)
-        try write(decoded, to: url)
+        do { try write(decoded, to: url) } catch where bestEffort {}
         return (decoded, false)
     }
 

@@ -27,19 +27,20 @@ public enum Evaluator {
         let batch = max(1, min(batchSize, n))
         let preprocessor = CLIPPreprocessor(size: config.imageSize)
         let workspace = VisionTransformerWorkspace(config: config, batchCapacity: batch)
+        // One pixel and one feature buffer for the whole split.
+        let pixels = UnsafeMutablePointer<Float>.allocate(capacity: batch * preprocessor.valuesPerImage)
+        defer { pixels.deallocate() }
         var features = Tensor(shape: [batch, config.outputDim])
         var correct = 0
         var start = 0
         while start < n {
             let end = min(n, start + batch)
             let count = end - start
-            let pixels = preprocessor.preprocessBatch(Array(split.images[start..<end]))
+            preprocessor.preprocessBatch(split.images[start..<end], into: pixels)
             if features.shape[0] != count { features = Tensor(shape: [count, config.outputDim]) }
-            pixels.withUnsafeBufferPointer { p in
-                features.scalars.withUnsafeMutableBufferPointer { f in
-                    guard let pp = p.baseAddress, let fp = f.baseAddress else { return }
-                    encoder.forward(pixels: pp, count: count, features: fp, workspace: workspace)
-                }
+            features.scalars.withUnsafeMutableBufferPointer { f in
+                guard let fp = f.baseAddress else { return }
+                encoder.forward(pixels: pixels, count: count, features: fp, workspace: workspace)
             }
             let logits = try head.logits(features)
             let c = head.classCount

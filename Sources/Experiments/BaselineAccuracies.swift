@@ -58,7 +58,6 @@ public struct BaselineAccuracies: @unchecked Sendable {
     /// Records a computed accuracy and rewrites the file at ``saveURL``.
     public mutating func record(_ name: String, _ accuracy: Double) throws {
         values[name] = accuracy
-        if source != saveURL { document = source == nil ? [:] : document }
         switch kind {
         case .finetuned:
             document[name] = accuracy

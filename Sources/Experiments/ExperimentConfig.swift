@@ -185,10 +185,9 @@ public struct ExperimentConfig: Sendable {
         if applyLines && !method.supportsLiNeS {
             throw ExperimentError.unsupported("method.apply_lines=true is not defined for method=\(method.rawValue); LiNeS applies to single_task, sum, ties and consensus.")
         }
-        if method == .sum || method == .consensus || method == .zeroshot || method == .average || method == .singleTask {
-            if k != 100 && method != .zeroshot {
-                throw ExperimentError.unsupported("method.k=\(pythonRepr(k)) with method=\(method.rawValue) is not supported by lines (the reference's top-k filter before summing); use method=ties or mag_masking for top-k.")
-            }
+        // The reference's top-k filter before summing (method.k < 100 for these) is not implemented.
+        if k != 100, [.sum, .consensus, .average, .singleTask].contains(method) {
+            throw ExperimentError.unsupported("method.k=\(pythonRepr(k)) with method=\(method.rawValue) is not supported by lines (the reference's top-k filter before summing); use method=ties or mag_masking for top-k.")
         }
     }
 

@@ -237,11 +237,8 @@ public final class ExperimentRunner: @unchecked Sendable {
         let split: DatasetSplit = validation ? .val : .test
         let result: DecodedSplit
         do {
-            result = try DecodeCache.load(dataset, split: split, directory: config.cacheDirectory).split
-        } catch let e as DatasetError {
-            if case .unreadable = e {
-                result = try DecodedSplit(dataset, split: split)  // cache folder not writable: decode in memory only
-            } else { throw ExperimentError.dataset(task: task.rawValue, reason: "\(e)") }
+            // An unwritable cache folder costs the cache, not the run.
+            result = try DecodeCache.load(dataset, split: split, directory: config.cacheDirectory, bestEffort: true).split
         } catch {
             throw ExperimentError.dataset(task: task.rawValue, reason: "\(error)")
         }

@@ -50,16 +50,20 @@ final class ModelFactory: @unchecked Sendable {
             let offset = mask?.offsets[key]
             t.scalars.withUnsafeMutableBufferPointer { tp in
                 b.scalars.withUnsafeBufferPointer { bp in
-                    if let mask, let offset {
-                        mask.bits.withUnsafeBufferPointer { mp in
-                            for i in 0..<tp.count {
-                                let g = offset + i
-                                let on = (mp[g >> 3] >> (7 - UInt8(g & 7))) & 1 == 1
-                                tp[i] = bp[i] + (on ? s * tp[i] : 0)
+                    guard let tb = tp.baseAddress, let bb = bp.baseAddress else { return }
+                    let out = SendablePointer(tb), base = SendablePointer(UnsafeMutablePointer(mutating: bb))
+                    Parallel.forRanges(count: tp.count) { r in
+                        if let mask, let offset {
+                            mask.bits.withUnsafeBufferPointer { mp in
+                                for i in r {
+                                    let g = offset + i
+                                    let on = (mp[g >> 3] >> (7 - UInt8(g & 7))) & 1 == 1
+                                    out.pointer[i] = base.pointer[i] + (on ? s * out.pointer[i] : 0)
+                                }
                             }
+                        } else {
+                            for i in r { out.pointer[i] = base.pointer[i] + s * out.pointer[i] }
                         }
-                    } else {
-                        for i in 0..<tp.count { tp[i] = bp[i] + s * tp[i] }
                     }
                 }
             }

@@ -28,7 +28,8 @@ public final class RunJournal: @unchecked Sendable {
         let fm = FileManager.default
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var keep = false
-        if let data = fm.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) {
+        let existing = fm.contents(atPath: url.path)
+        if let data = existing, let text = String(data: data, encoding: .utf8) {
             var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
             if let header = lines.next(), let obj = Self.object(header), obj["fingerprint"] as? String == fingerprint {
                 keep = true
@@ -49,16 +50,15 @@ public final class RunJournal: @unchecked Sendable {
             guard fm.createFile(atPath: url.path, contents: header + Data("\n".utf8)) else {
                 throw CheckpointError.io(path: url.path, reason: "cannot create the run journal")
             }
-        } else if let data = fm.contents(atPath: url.path), data.last != UInt8(ascii: "\n") {
-            // Drop a torn last line so that the next append starts on a line of its own.
-            if let cut = data.lastIndex(of: UInt8(ascii: "\n")) {
-                try data.prefix(through: cut).write(to: url)
-            }
         }
         guard let h = FileHandle(forWritingAtPath: url.path) else {
             throw CheckpointError.io(path: url.path, reason: "cannot open the run journal for writing")
         }
         handle = h
+        // Cut a torn last line (a kill mid-append) so that the next record starts on a line of its own.
+        if keep, let data = existing, data.last != UInt8(ascii: "\n"), let cut = data.lastIndex(of: UInt8(ascii: "\n")) {
+            try handle.truncate(atOffset: UInt64(cut - data.startIndex + 1))
+        }
         handle.seekToEndOfFile()
     }
 

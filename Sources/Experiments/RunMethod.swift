@@ -13,8 +13,7 @@ public enum RunMethod: String, CaseIterable, Sendable {
     public var supportsLiNeS: Bool {
         switch self {
         case .singleTask, .sum, .ties, .consensus: return true
-        case .zeroshot: return false
-        default: return false
+        case .zeroshot, .average, .tallMask, .magMasking: return false
         }
     }
 }

@@ -61,7 +61,7 @@ struct Eval: ParsableCommand {
         let cache = cacheDir.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/lines/decoded")
         let which: DatasetSplit = validation ? .val : .test
-        let decoded = try (try? DecodeCache.load(dataset, split: which, directory: cache).split) ?? DecodedSplit(dataset, split: which)
+        let decoded = try DecodeCache.load(dataset, split: which, directory: cache, bestEffort: true).split
         let vit = try encoder.loadEncoder()
         let classifier = try ClassificationHead(checkpoint: headURL)
         let name = taskName.rawValue + (validation ? "Val" : "")

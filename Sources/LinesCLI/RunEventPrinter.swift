@@ -4,16 +4,13 @@ import Foundation
 /// Renders a run's events on stderr: a progress bar per split with images/s and ETA, notes as lines.
 final class RunEventPrinter {
     private var bar: ProgressBar?
-    private let quiet: Bool
-
-    init(quiet: Bool = false) { self.quiet = quiet }
 
     func handle(_ event: RunEvent) {
         switch event {
         case let .note(text):
             printError(text)
         case let .started(label, dataset, images):
-            bar = quiet ? nil : ProgressBar("\(dataset) [\(label)]", total: images, unit: "images")
+            bar = ProgressBar("\(dataset) [\(label)]", total: images, unit: "images")
         case let .progress(done, _):
             bar?.update(done)
         case let .finished(label, dataset, top1, rate, cached):

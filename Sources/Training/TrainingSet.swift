@@ -55,7 +55,7 @@ public struct TrainingSet: Sendable {
                         seed: UInt64, epoch: Int, position: Int, into out: UnsafeMutablePointer<Float>) throws {
         let per = normalize.valuesPerImage
         let idx = Array(indices)
-        let dst = _SendablePointer(out)
+        let dst = SendablePointer(out)
         try _forEachCollectingErrors(idx.count) { k in
             var rng = SeededRandom(seed: seed, 0xC12, epoch, position + k)
             let cropped = crop(try image(idx[k]), using: &rng)
@@ -67,7 +67,7 @@ public struct TrainingSet: Sendable {
     /// - Throws: the first decoding error, in index order.
     func evaluationPixels(_ range: Range<Int>, preprocess: CLIPPreprocessor, into out: UnsafeMutablePointer<Float>) throws {
         let per = preprocess.valuesPerImage
-        let dst = _SendablePointer(out)
+        let dst = SendablePointer(out)
         try _forEachCollectingErrors(range.count) { k in
             preprocess.preprocess(try image(range.lowerBound + k), into: dst.pointer + k * per)
         }
@@ -90,10 +90,4 @@ private final class _ErrorSlots: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ e: Error) { lock.lock(); slots[i] = e; lock.unlock() }
     var first: Error? { lock.lock(); defer { lock.unlock() }; return slots.lazy.compactMap { $0 }.first }
-}
-
-/// A raw pointer handed to parallel workers that write disjoint regions.
-struct _SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ p: UnsafeMutablePointer<Float>) { pointer = p }
 }

@@ -27,7 +27,7 @@ struct DemoPipelineTests {
         let report = DemoReport(results)
         for name in ["tasks", "single_task", "single_task_per_target", "merging", "verdicts", "timings"] {
             let table = report.tables[name] ?? []
-            #expect(table.count > 1 || (name == "verdicts" && table.count == 4), "\(name)")
+            #expect(table.count > 1, "\(name)")
             for row in table { #expect(!row.contains("-"), "\(name): \(row)") }
         }
         #expect(report.verdicts.count == 4)
