@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets", "Experiments"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),

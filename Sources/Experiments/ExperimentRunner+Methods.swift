@@ -206,9 +206,13 @@ extension ExperimentRunner {
         let packed = chosenMask.map { $0 ?? [] }
         let chosen = TallMasks(tasks: tasks.map(\.rawValue), packed: packed)
         let saveURL = layout.maskSaveURL(taskCount: config.numTasks, useTies: config.useTies, tiesAgg: config.tiesAgg)
-        try FileManager.default.createDirectory(at: saveURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try chosen.write(to: saveURL)
-        onEvent(.note("Saved the selected TALL masks to \(saveURL.path)."))
+        // Rewritten only when they differ: consensus runs fingerprint this file, and an identical
+        // rewrite would make their journals look stale.
+        if (try? TallMasks.read(saveURL, parameters: d)) != chosen {
+            try FileManager.default.createDirectory(at: saveURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try chosen.write(to: saveURL)
+            onEvent(.note("Saved the selected TALL masks to \(saveURL.path)."))
+        }
         var valBest: [JSONEntry] = []
         var testTop1: [TaskName: Double] = [:]
         for (i, t) in tasks.enumerated() {

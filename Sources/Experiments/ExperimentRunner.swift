@@ -282,7 +282,10 @@ public final class ExperimentRunner: @unchecked Sendable {
             tree.remove(at: [key])
         }
         var text = tree.yaml()
-        var files = [plan.zeroshot] + config.datasets.compactMap { plan.finetuned[$0] } + config.datasets.compactMap { plan.heads[$0] }
+        // The models the evaluations use; fine-tuned models read only for baseline accuracies are
+        // left out (the journal holds counts, normalised with whatever baselines are current).
+        let merged: [TaskName] = config.method == .zeroshot ? [] : config.method == .singleTask ? [config.target] : config.datasets
+        var files = [plan.zeroshot] + merged.compactMap { plan.finetuned[$0] } + config.datasets.compactMap { plan.heads[$0] }
         if let m = plan.masks { files.append(m) }
         for url in files {
             let a = try? FileManager.default.attributesOfItem(atPath: url.path)

@@ -1,5 +1,6 @@
 import Datasets
 import Demo
+import Experiments
 import Foundation
 import Testing
 
@@ -38,9 +39,18 @@ struct DemoPipelineTests {
         for m in results.merges { #expect(Double(m.outcome.selected) != nil, "\(m.label)") }
 
         // Cached: no training, every evaluation from the journals, same numbers.
-        let start = Date()
-        let again = try DemoPipeline(settings: settings).run()
-        #expect(Date().timeIntervalSince(start) < 60)
+        final class Counter: @unchecked Sendable { var computed = 0; var cached = 0; var lines: [String] = []; var recomputed: [String] = [] }
+        let counter = Counter()
+        let pipeline = DemoPipeline(settings: settings)
+        pipeline.log = { counter.lines.append($0) }
+        pipeline.onRunEvent = { event in
+            if case let .finished(label, dataset, _, _, cached) = event {
+                if cached { counter.cached += 1 } else { counter.computed += 1; counter.recomputed.append("\(dataset) [\(label)]") }
+            }
+        }
+        let again = try pipeline.run()
+        #expect(counter.computed == 0 && counter.cached > 100, "evaluated again: \(counter.recomputed.prefix(12))")
+        #expect(!counter.lines.contains { $0.hasPrefix("fine-tuned Fashion") || $0.hasPrefix("pre-training: ViT") })
         #expect(DemoReport(again).tables["merging"] == report.tables["merging"])
 
         // The HTML renders in headless Chromium with no console errors, and the page is not blank.
