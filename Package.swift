@@ -28,6 +28,14 @@ let optimizedInDebug: [SwiftSetting] = {
     return []
 }()
 
+/// The AVX-512 merge kernels (C, `Sources/CMergeKernels`) at `-O2` in debug builds too.
+let cOptimizedInDebug: [CSetting] = {
+    if ProcessInfo.processInfo.environment["LINES_PORTABLE"] == nil {
+        return [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+    }
+    return []
+}()
+
 let package = Package(
     name: "Lines",
     platforms: [.macOS(.v13)],
@@ -62,7 +70,8 @@ let package = Package(
             swiftSettings: optimizedInDebug
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors"]),
-        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints"], swiftSettings: mergingSettings),
+        .target(name: "CMergeKernels", cSettings: cOptimizedInDebug),
+        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints", "CMergeKernels"], swiftSettings: mergingSettings),
         .target(
             name: "CLIP",
             dependencies: [

@@ -22,6 +22,11 @@ public struct SafetensorsWriter: TensorWriter {
     public let ranges: [String: Range<Int>]
     private let file: AtomicFile
     private var written: Set<String> = []
+    /// The header bytes (length + JSON) that start the file.
+    private let prefix: [UInt8]
+    /// Set by the first ``append(_:bytes:)``.
+    private var appender: BlockAppender?
+    private var appendedCount = 0
 
     /// Lays out the file and writes its header to a temporary file next to `url`.
     /// - Throws: ``CheckpointError`` for duplicate names, sub-byte dtypes, or an unwritable folder.
@@ -39,7 +44,55 @@ public struct SafetensorsWriter: TensorWriter {
         file = try AtomicFile(url: url)
         var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { [UInt8]($0) }
         prefix += header
+        self.prefix = prefix
         try file.write(prefix, at: 0)
+    }
+
+    /// Writes tensor `name`'s raw bytes as the next tensor of ``layout``: tensors appended in
+    /// layout order go to the file front to back in large blocks, with direct I/O (no page-cache
+    /// copy) where the file system allows it. Do not mix with the other `write` methods.
+    /// - Throws: ``CheckpointError`` for a tensor out of layout order or a wrong byte count.
+    public mutating func append(_ name: String, bytes: UnsafeRawBufferPointer) throws {
+        guard appendedCount < layout.count, layout[appendedCount].name == name else {
+            let expected = appendedCount < layout.count ? "'\(layout[appendedCount].name)'" : "no more tensors"
+            throw CheckpointError.io(path: url.path, reason: "tensor '\(name)' appended out of layout order (expected \(expected))")
+        }
+        guard let r = ranges[name], bytes.count == r.count else {
+            throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: ranges[name]?.count ?? 0, foundBytes: bytes.count)
+        }
+        if appender == nil { appender = try BlockAppender(file: file, prefix: prefix) }
+        try appender?.append(bytes)
+        appendedCount += 1
+        written.insert(name)
+    }
+
+    /// ``append(_:bytes:)`` for a `Float` buffer, encoded as the tensor's declared dtype.
+    public mutating func append(_ name: String, floats: UnsafeBufferPointer<Float>) throws {
+        let info = try info(name)
+        try SafetensorsWriter.encode(info, floats, path: url.path) { try append(name, bytes: $0) }
+    }
+
+    private func info(_ name: String) throws -> TensorInfo {
+        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        return info
+    }
+
+    /// Calls `body` with `floats` encoded as `info`'s dtype (F32: the floats' own bytes).
+    private static func encode(_ info: TensorInfo, _ floats: UnsafeBufferPointer<Float>, path: String,
+                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let name = info.name
+        guard floats.count == info.count, info.dtype.isConvertible else {
+            throw CheckpointError.tensorInvalidInfo(path: path, tensor: name, expectedBytes: info.byteCount, foundBytes: floats.count * (info.dtype.byteSize ?? 0))
+        }
+        if info.dtype == .f32 {
+            try body(UnsafeRawBufferPointer(floats))
+            return
+        }
+        var bytes = [UInt8](repeating: 0, count: info.byteCount)
+        bytes.withUnsafeMutableBytes { dst in
+            if let s = floats.baseAddress { DTypeConversion.encode(s, count: floats.count, as: info.dtype, into: dst) }
+        }
+        try bytes.withUnsafeBytes { try body($0) }
     }
 
     /// Builds the canonical order and padded header bytes.
@@ -121,32 +174,31 @@ public struct SafetensorsWriter: TensorWriter {
 
     /// Encodes a `Float` buffer as the tensor's declared dtype and writes it.
     public mutating func write(_ name: String, floats: UnsafeBufferPointer<Float>) throws {
-        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
-        guard floats.count == info.count, info.dtype.isConvertible else {
-            throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: info.byteCount, foundBytes: floats.count * (info.dtype.byteSize ?? 0))
-        }
-        if info.dtype == .f32 {
-            try write(name, bytes: UnsafeRawBufferPointer(floats))
-            return
-        }
-        var bytes = [UInt8](repeating: 0, count: info.byteCount)
-        bytes.withUnsafeMutableBytes { dst in
-            if let s = floats.baseAddress { DTypeConversion.encode(s, count: floats.count, as: info.dtype, into: dst) }
-        }
-        try bytes.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws in try write(name, bytes: p) }
+        let info = try info(name)
+        try SafetensorsWriter.encode(info, floats, path: url.path) { try write(name, bytes: $0) }
     }
 
     /// Checks every tensor was written, then fsyncs and renames the file into place.
     public func finish() throws {
         if let missing = layout.first(where: { !written.contains($0.name) }) {
-            file.abandon()
+            abandon()
             throw CheckpointError.io(path: url.path, reason: "tensor '\(missing.name)' was never written; nothing was saved")
+        }
+        do {
+            try appender?.finish()
+        } catch {
+            appender?.waitForWrites()
+            file.abandon()
+            throw error
         }
         try file.commit()
     }
 
     /// Deletes the temporary file; nothing is left at the destination.
-    public func abandon() { file.abandon() }
+    public func abandon() {
+        appender?.waitForWrites()
+        file.abandon()
+    }
 
     /// Writes a whole set of tensors in one call.
     public static func save(_ tensors: [(String, StoredTensor)], metadata: [String: String]? = ["format": "pt"], to url: URL) throws {

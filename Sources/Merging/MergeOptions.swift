@@ -27,6 +27,10 @@ public struct MergeOptions: Sendable {
     /// (no λ per key, no coefficient): for callers that apply many (α, β) schedules to one merge,
     /// such as `lines run`. Implies nothing about `taskVectorOnly`.
     public var unscaledOutput: Bool = false
+    /// Testing: TIES through the separate window and sign-election passes (no fused pass).
+    var streamingTIES = false
+    /// Testing: the portable Swift kernels even where the AVX-512 ones could run.
+    var portableKernels = false
 
     /// Options for `method` with the reference's defaults.
     public init(method: MergeMethod) {

@@ -16,6 +16,8 @@ public struct MergeReport: Sendable {
     public var keptFraction: [Double] = []
     /// TIES: the global majority sign used where the trimmed sum is 0.
     public var majoritySign: Float?
+    /// Whether TIES ran in the fused pass (tests check the fast path is the one exercised).
+    var fusedTIES = false
     /// ‖Σ_t τ̃_t‖₁ over the flattened model, when computed.
     public var normSummed: Double?
     /// ‖τ_MTL‖₁ over the flattened model, when computed.

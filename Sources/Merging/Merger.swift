@@ -12,6 +12,7 @@ import Tensors
 /// |---|---|
 /// | sum / average | 1 |
 /// | ties | 1/64 sample + 1 (exact k-th value in a window, + ‖Σ τ‖₁; 2 histogram passes if the window misses) + 1 (majority sign, + ‖τ_MTL‖₁ for LiNeS) + 1 (write) |
+/// | ties (T ≤ 64) | 1/64 sample + 1 (k-th value, sign election, ‖τ_TIES‖₁; see ``_Engine/fusedTIES(percent:aggregation:)``) + 1 (write) |
 /// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + 3 with `useTies` |
 ///
 /// ```swift
@@ -35,6 +36,7 @@ public enum Merger {
         let masks = try options.masks?.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
         let map: LayerMap? = options.lines == nil ? nil : try inputs.layerMap(pattern: options.layerPattern)
         let engine = _Engine(inputs: inputs, progress: progress)
+        if options.portableKernels { engine.useAVX512 = false }
         var report = MergeReport(method: options.method.rawValue, tasks: inputs.taskNames, parameterCount: d)
         report.coefficient = options.coefficient
         let method = options.method
@@ -44,18 +46,49 @@ public enum Merger {
         let trimK: Double? = method == .ties || method == .magMasking ? options.effectiveK : (useTIES ? 20 : nil)
         let wantNormSummed = options.lines != nil && options.lines?.alpha == nil && method != .sum
         var normSummed: Double?
+        // Plain TIES, when τ_TIES fits in memory: one full pass does the selection, the sign
+        // election and the merge (see ``_Engine/fusedTIES(percent:aggregation:)``).
+        var merged: _FusedTIESOutcome.Merged?
+        var thresholdsFound = false
+        if method == .ties, !options.streamingTIES, let trimK {
+            let setThresholds = { (kth: [Float], kept: [Int], norm: Double) in
+                engine.kth = kth
+                report.thresholds = kth
+                report.keptFraction = kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+                if wantNormSummed { normSummed = norm }
+                thresholdsFound = true
+            }
+            switch try engine.fusedTIES(percent: trimK, aggregation: options.aggregation) {
+            case .notApplicable:
+                break
+            case .windowMissed:
+                let rank = MagnitudeSelection.kthRank(count: d, percent: trimK)
+                let sel = try engine.selectThresholdsByHistograms(percent: trimK, rank: rank, normSummed: wantNormSummed)
+                setThresholds(sel.kth, sel.kept, sel.normSummed ?? 0)
+            case let .thresholds(kth, kept, norm):
+                setThresholds(kth, kept, norm)
+            case let .merged(m):
+                setThresholds(m.kth, m.kept, m.normSummed)
+                engine.majority = m.majority
+                report.majoritySign = m.majority
+                report.fusedTIES = true
+                merged = m
+            }
+        }
         if let trimK {
             report.k = trimK
-            let sel = try engine.selectThresholds(percent: trimK, normSummed: wantNormSummed)
-            engine.kth = sel.kth
-            report.thresholds = sel.kth
-            report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-            normSummed = sel.normSummed
+            if !thresholdsFound {
+                let sel = try engine.selectThresholds(percent: trimK, normSummed: wantNormSummed)
+                engine.kth = sel.kth
+                report.thresholds = sel.kth
+                report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+                normSummed = sel.normSummed
+            }
         }
         // Plain TIES + LiNeS with α from the norms: ‖τ_MTL‖₁ comes with the sign election.
         let fuseNorm = method == .ties && options.lines != nil && options.lines?.alpha == nil
-        var fusedNorm: Double?
-        if useTIES {
+        var fusedNorm: Double? = merged?.normMerged
+        if useTIES, merged == nil {
             let election = try engine.majoritySign(mergedNorm: fuseNorm ? options.aggregation : nil)
             engine.majority = election.sign
             fusedNorm = election.normMerged
@@ -67,6 +100,7 @@ public enum Merger {
 
         var kernel = _MTLKernel(base: useTIES ? .ties(method == .ties ? options.aggregation : .sum) : .sum,
                                 consensus: .none, taskCount: T, kth: engine.kthPointer, majority: engine.majority)
+        kernel.avx512 = engine.useAVX512
         let lambdas = UnsafeMutablePointer<Float>.allocate(capacity: T)
         defer { lambdas.deallocate() }
         for t in 0..<T { lambdas[t] = Float(options.tallLambdas.count == 1 ? options.tallLambdas[0] : options.tallLambdas[t]) }
@@ -108,11 +142,12 @@ public enum Merger {
         report.normSummed = normSummed
         report.schedule = schedule
         let coefficient = method == .average ? options.coefficient / Double(T) : options.coefficient
-        let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly) { key in
+        let scale = { (key: String) -> (Float, Float?) in
             if options.unscaledOutput { return (1, nil) }
             guard let schedule, let map else { return (Float(coefficient), nil) }
             return (Float(schedule.lambda(forKey: key, in: map)), coefficient == 1 ? nil : Float(coefficient))
         }
+        let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly, scale: scale)
         report.nonZeroFraction = d > 0 ? Double(stats.nonZero) / Double(d) : 0
         if method == .consensus { report.consensusFraction = d > 0 ? Double(stats.kept) / Double(d) : 0 }
         report.outputs = [output]

@@ -76,26 +76,35 @@ struct _TIESLanes {
     /// max |τ_t| over the trimmed τ_t > 0 / < 0 (0 when there are none); only with `wantMax`.
     var maxPos = _F8(repeating: 0), maxNeg = _F8(repeating: 0)
 
+    /// No task yet: every sum, count and maximum is 0.
+    @inline(__always)
+    init() {}
+
     /// Reads lanes `j..<j+8` of every task; `b` is θ0 there.
     @inline(__always)
     init(_ b: _F8, _ tasks: UnsafePointer<UnsafePointer<Float>>, _ j: Int, _ T: Int,
          kth: UnsafePointer<Float>, wantMax: Bool) {
-        let zero = _F8(repeating: 0)
         for t in 0..<T {
             let x = _Lane.load(tasks[t], j) - b
+            add(x, kept: _Lane.magnitude(x) .>= _F8(repeating: kth[t]), wantMax: wantMax)
+        }
+    }
+
+    /// Adds the next task's τ, `kept` marking the lanes the trim keeps.
+    @inline(__always)
+    mutating func add(_ x: _F8, kept: _M8, wantMax: Bool) {
+        let zero = _F8(repeating: 0)
+        let pos = kept .& (x .> zero)
+        let neg = kept .& (x .< zero)
+        s += _Lane.kept(x, where: kept)
+        sumPos += _Lane.kept(x, where: pos)
+        sumNeg += _Lane.kept(x, where: neg)
+        countPos &+= _Lane.ones(pos)
+        countNeg &+= _Lane.ones(neg)
+        if wantMax {
             let mag = _Lane.magnitude(x)
-            let kept = mag .>= _F8(repeating: kth[t])
-            let pos = kept .& (x .> zero)
-            let neg = kept .& (x .< zero)
-            s += _Lane.kept(x, where: kept)
-            sumPos += _Lane.kept(x, where: pos)
-            sumNeg += _Lane.kept(x, where: neg)
-            countPos &+= _Lane.ones(pos)
-            countNeg &+= _Lane.ones(neg)
-            if wantMax {
-                maxPos = pointwiseMax(maxPos, _Lane.kept(mag, where: pos))
-                maxNeg = pointwiseMax(maxNeg, _Lane.kept(mag, where: neg))
-            }
+            maxPos = pointwiseMax(maxPos, _Lane.kept(mag, where: pos))
+            maxNeg = pointwiseMax(maxNeg, _Lane.kept(mag, where: neg))
         }
     }
 
@@ -114,7 +123,8 @@ struct _TIESLanes {
             return _Lane.select(positive, sumPos, sumNeg)
         case .mean:
             let n = _Lane.select(positive, countPos, countNeg)
-            return _Lane.select(positive, sumPos, sumNeg) / _F8(pointwiseMax(n, _I8(repeating: 1)))
+            let one = _I8(repeating: 1)
+            return _Lane.select(positive, sumPos, sumNeg) / _Lane.float(_Lane.select(n .> one, n, one))
         case .max:
             return _Lane.select(positive, maxPos, maxNeg) * e
         }
@@ -129,8 +139,8 @@ struct _TIESLanes {
             return (sumPos, sumNeg, sumNeg)
         case .mean:
             let one = _I8(repeating: 1)
-            let minus = sumNeg / _F8(pointwiseMax(countNeg, one))
-            return (sumPos / _F8(pointwiseMax(countPos, one)), minus, minus)
+            let minus = sumNeg / _Lane.float(_Lane.select(countNeg .> one, countNeg, one))
+            return (sumPos / _Lane.float(_Lane.select(countPos .> one, countPos, one)), minus, minus)
         case .max:
             return (maxPos, maxNeg * _F8(repeating: -1), maxNeg * _F8(repeating: 0))
         }

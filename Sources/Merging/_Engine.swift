@@ -14,6 +14,8 @@ final class _Engine {
         set { for t in 0..<T { kthPointer[t] = t < newValue.count ? newValue[t] : 0 } }
     }
     var majority: Float = 0
+    /// Whether the AVX-512 kernels run (``_Engine/avx512``, unless a test turns them off).
+    var useAVX512 = _Engine.avx512
     private let workers = Parallel.threadCount
 
     init(inputs: MergeInputs, progress: MergeProgress?) {
@@ -79,10 +81,42 @@ final class _Engine {
     /// The sampled selection (see ``selectThresholds(percent:normSummed:)``); `nil` when some
     /// task's k-th value fell outside its window.
     func selectThresholdsBySample(percent k: Double, rank: Int, normSummed wantNorm: Bool) throws -> (kth: [Float], kept: [Int], normSummed: Double?)? {
+        guard let windows = try sampleWindows(percent: k, rank: rank) else { return nil }
+        let T = self.T
+        var normParts = [Double](repeating: 0, count: workers)
+        try stream.sweep("top-\(k)% threshold") { c in
+            normParts.withUnsafeMutableBufferPointer { np in
+                _Stream.run(_Stream.parts(count: c.count)) { p, r in
+                    var norm = _NormAccumulator()
+                    withUnsafeTemporaryAllocation(of: _I8.self, capacity: T) { bel in
+                        bel.initialize(repeating: _I8(repeating: 0))
+                        c.groups(r, taskCount: T) { base, tasks, j, _, live in
+                            let b = _Lane.load(base, j)
+                            var sum = _F8(repeating: 0)
+                            for t in 0..<T {
+                                let x = _Lane.load(tasks[t], j) - b
+                                sum += x
+                                _ = windows.scan(worker: p, task: t, bits: _Lane.magnitudeBits(x), live: live, below: &bel[t])
+                            }
+                            if wantNorm { norm.add(sum) }
+                            return sum
+                        }
+                        windows.addBelow(worker: p, bel)
+                    }
+                    np[p] += norm.total
+                }
+            }
+        }
+        guard let found = windows.select(rank: rank, parameters: inputs.parameterCount) else { return nil }
+        return (found.kth, found.kept, wantNorm ? normParts.reduce(0, +) : nil)
+    }
+
+    /// The cheap sampling pass of the sampled selection: the first 1/64 of every chunk (rounded
+    /// up), so every tensor is represented in proportion to its size, and from it, per task, a
+    /// window of magnitudes that holds the k-th value with overwhelming probability.
+    func sampleWindows(percent k: Double, rank: Int) throws -> _KthWindows? {
         let d = inputs.parameterCount
         let T = self.T
-        // Sample: the first 1/64 of every chunk (rounded up), so every tensor is represented in
-        // proportion to its size.
         var samples = [[UInt32]](repeating: [], count: T)
         for t in 0..<T { samples[t].reserveCapacity(d / 64 + inputs.tensors.count + 8) }
         try stream.sweep("sampling for the top-\(k)% threshold") { c in
@@ -103,99 +137,26 @@ final class _Engine {
         let rs = p * Double(m)
         let delta = 6 * (Double(m) * p * (1 - p)).squareRoot() + 0.001 * Double(m) + 16
         let loRank = Int((rs - delta).rounded(.down)), hiRank = Int((rs + delta).rounded(.up))
-        let lower = UnsafeMutablePointer<UInt32>.allocate(capacity: T)
-        let upper = UnsafeMutablePointer<UInt32>.allocate(capacity: T)
-        defer { lower.deallocate(); upper.deallocate() }
+        // The narrower window of the fused TIES pass: rs ± (4σ + 16), no allowance for a biased
+        // sample; a miss there only costs the separate sign-election pass.
+        let innerDelta = 4 * (Double(m) * p * (1 - p)).squareRoot() + 16
+        let innerLo = max(loRank, Int((rs - innerDelta).rounded(.down))), innerHi = min(hiRank, Int((rs + innerDelta).rounded(.up)))
+        var lower = [UInt32](repeating: 0, count: T), upper = [UInt32](repeating: 0, count: T)
+        var sureLower = [UInt32](repeating: 0, count: T), sureUpper = [UInt32](repeating: 0, count: T)
         for t in 0..<T {
             samples[t].withUnsafeBufferPointer { a in
-                lower[t] = loRank < 1 ? 0 : _Engine.kthSmallestBits(a, rank: loRank).value
-                upper[t] = hiRank > m ? UInt32.max : _Engine.kthSmallestBits(a, rank: hiRank).value
+                let bits = { (rank: Int) -> UInt32 in rank < 1 ? 0 : (rank > m ? UInt32.max : _Engine.kthSmallestBits(a, rank: rank).value) }
+                lower[t] = bits(loRank)
+                upper[t] = bits(hiRank)
+                sureLower[t] = bits(innerLo)
+                sureUpper[t] = bits(innerHi)
             }
         }
-        samples = []
         // Candidate buffers per worker and task, sized for 8× the expected window.
         let expected = Double(hiRank - max(loRank, 0) + 1) * Double(d) / Double(m)
-        let capacity = max(1 << 16, min(d, Int(8 * expected)))
-        let slots = workers * T
-        let buffers = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>.allocate(capacity: slots)
-        for i in 0..<slots { buffers[i] = .allocate(capacity: capacity) }
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: slots)
-        let below = UnsafeMutablePointer<Int>.allocate(capacity: slots)
-        counts.initialize(repeating: 0, count: slots)
-        below.initialize(repeating: 0, count: slots)
-        defer {
-            for i in 0..<slots { buffers[i].deallocate() }
-            buffers.deallocate(); counts.deallocate(); below.deallocate()
-        }
-        var overflow = [Bool](repeating: false, count: workers)
-        var normParts = [Double](repeating: 0, count: workers)
-        try stream.sweep("top-\(k)% threshold") { c in
-            normParts.withUnsafeMutableBufferPointer { np in
-                overflow.withUnsafeMutableBufferPointer { ov in
-                    _Stream.run(_Stream.parts(count: c.count)) { p, r in
-                        var norm = _NormAccumulator()
-                        withUnsafeTemporaryAllocation(of: _I8.self, capacity: T) { bel in
-                            bel.initialize(repeating: _I8(repeating: 0))
-                            c.groups(r, taskCount: T) { base, tasks, j, _, live in
-                                let b = _Lane.load(base, j)
-                                var sum = _F8(repeating: 0)
-                                for t in 0..<T {
-                                    let x = _Lane.load(tasks[t], j) - b
-                                    sum += x
-                                    let bits = _Lane.magnitudeBits(x)
-                                    let lo = _U8(repeating: lower[t])
-                                    bel[t] &+= _Lane.ones(unsafeBitCast(bits .< lo, to: _M8.self) .& live)
-                                    let inside = unsafeBitCast((bits .>= lo) .& (bits .<= _U8(repeating: upper[t])), to: _M8.self) .& live
-                                    if _Lane.any(inside) {
-                                        let slot = p * T + t
-                                        let buf = buffers[slot]
-                                        var n = counts[slot]
-                                        for lane in 0..<8 where inside[lane] {
-                                            if n < capacity { buf[n] = bits[lane]; n += 1 } else { ov[p] = true }
-                                        }
-                                        counts[slot] = n
-                                    }
-                                }
-                                if wantNorm { norm.add(sum) }
-                                return sum
-                            }
-                            for t in 0..<T { below[p * T + t] += _Lane.sum(bel[t]) }
-                        }
-                        np[p] += norm.total
-                    }
-                }
-            }
-        }
-        if _Stream.timing {
-            let total = (0..<slots).reduce(0) { $0 + counts[$1] }
-            FileHandle.standardError.write("[LINES_MERGE_TIMING] k-th value windows: \(total) candidates (capacity \(capacity) per worker and task)\(overflow.contains(true) ? ", overflowed" : "")\n".data(using: .utf8)!)
-        }
-        if overflow.contains(true) { return nil }
-        // Exact selection inside each task's window, tasks in parallel.
-        var found = [(value: UInt32, smaller: Int)?](repeating: nil, count: T)
-        found.withUnsafeMutableBufferPointer { fp in
-            _Stream.run((0..<T).map { $0..<($0 + 1) }) { t, _ in
-                var cand: [UInt32] = []
-                var nBelow = 0
-                for p in 0..<workers {
-                    let slot = p * T + t
-                    cand.append(contentsOf: UnsafeBufferPointer(start: buffers[slot], count: counts[slot]))
-                    nBelow += below[slot]
-                }
-                let need = rank - nBelow
-                guard need >= 1, need <= cand.count else { return }
-                let r = cand.withUnsafeBufferPointer { _Engine.kthSmallestBits($0, rank: need) }
-                fp[t] = (r.value, nBelow + r.smaller)
-            }
-        }
-        var kth: [Float] = []
-        var kept: [Int] = []
-        for t in 0..<T {
-            guard let f = found[t] else { return nil }
-            kth.append(Float(bitPattern: f.value))
-            kept.append(d - f.smaller)  // Kept = d − #(|τ| < value).
-        }
-        return (kth, kept, wantNorm ? normParts.reduce(0, +) : nil)
+        let expectedInner = Double(innerHi - max(innerLo, 0) + 1) / Double(m)
+        return _KthWindows(lower: lower, upper: upper, sureLower: sureLower, sureUpper: sureUpper, workers: workers,
+                           capacity: max(1 << 16, min(d, Int(8 * expected))), expectedFraction: expectedInner)
     }
 
     /// The exact selection by a high-16-bit then a low-16-bit histogram pass.
@@ -254,7 +215,7 @@ final class _Engine {
                         let b = _Lane.load(base, j)
                         for t in 0..<T {
                             let bits = _Lane.magnitudeBits(_Lane.load(tasks[t], j) - b)
-                            let hit = unsafeBitCast(bits &>> 16 .== _U8(repeating: bucket[t]), to: _M8.self)
+                            let hit = bits &>> 16 .== _U8(repeating: bucket[t])
                             if _Lane.any(hit) {
                                 let h = h0 + t * bins
                                 for lane in 0..<8 where hit[lane] && live[lane] { h[Int(bits[lane] & 0xFFFF)] += 1 }
@@ -382,7 +343,11 @@ final class _Engine {
         // of each chunk right after computing it (while it is in cache, and on both cores),
         // instead of by one thread per tensor after the tensor is complete.
         var direct = writer as? SafetensorsWriter
-        let fileOffsets: [Int?] = inputs.tensors.map { info in direct?.f32DataOffset(info.name) }
+        // When the file's layout is the flattening order (one dtype: names sorted), each tensor
+        // is appended as it completes, front to back with direct I/O (no page-cache copy);
+        // otherwise F32 tensors are written in place by the workers as each chunk is computed.
+        let sequential = direct.map { $0.layout.map(\.name) == inputs.tensors.map(\.name) } ?? false
+        let fileOffsets: [Int?] = inputs.tensors.map { info in sequential ? nil : direct?.f32DataOffset(info.name) }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
         defer { out.deallocate() }
         var nonZero = [Int](repeating: 0, count: workers)
@@ -398,6 +363,7 @@ final class _Engine {
                         errors.withUnsafeMutableBufferPointer { ep in
                             _Stream.run(_Stream.parts(count: c.count)) { p, r in
                                 let s = kernel.compute(c, r, into: dst, finish: .init(lambda: lam, outer: outer, taskVectorOnly: taskVectorOnly))
+                                self.stream.release(c, r)
                                 nz[p] += s.nonZero
                                 kp[p] += s.kept
                                 if let fileOffset, let direct, ep[p] == nil {
@@ -413,7 +379,9 @@ final class _Engine {
                 if let e = errors.first(where: { $0 != nil }) { throw e! }
             } endOfTensor: { ki in
                 let info = self.inputs.tensors[ki]
-                if fileOffsets[ki] != nil {
+                if sequential {
+                    try direct!.append(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                } else if fileOffsets[ki] != nil {
                     direct?.markWritten(info.name)
                 } else if direct != nil {
                     try direct!.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))

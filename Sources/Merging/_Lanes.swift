@@ -58,6 +58,20 @@ enum _Lane {
         return (a & k) | (b & ~k)
     }
 
+    /// `Float(n)` per lane, exactly, for 0 ≤ n < 2²³ (counts): the bits of 2²³ + n, minus 2²³
+    /// (the generic integer-to-float initialiser is not inlined).
+    @inline(__always)
+    static func float(_ n: _I8) -> _F8 {
+        unsafeBitCast(unsafeBitCast(n, to: _U8.self) | 0x4B00_0000, to: _F8.self) - _F8(repeating: 8_388_608)
+    }
+
+    /// Whether any lane of `m` is non-zero.
+    @inline(__always)
+    static func any(_ m: _I8) -> Bool {
+        let w = unsafeBitCast(m, to: (UInt64, UInt64, UInt64, UInt64).self)
+        return (w.0 | w.1 | w.2 | w.3) != 0
+    }
+
     /// Whether any lane of `m` holds (four 64-bit ors instead of a lane loop).
     @inline(__always)
     static func any(_ m: _M8) -> Bool {

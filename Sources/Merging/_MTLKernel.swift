@@ -1,3 +1,5 @@
+import CMergeKernels
+
 /// Computes τ_MTL for a range of a chunk: the base (Σ τ_t or TIES), then an optional consensus mask.
 ///
 /// Works on 8 parameters at a time (see ``_Lane``): tasks in the inner loop, per-parameter state
@@ -36,6 +38,8 @@ struct _MTLKernel {
     var taskCount: Int
     var kth: UnsafePointer<Float>
     var majority: Float
+    /// Run plain TIES on the AVX-512 kernel (only where ``_Engine/avx512``).
+    var avx512 = false
 
     /// The base value (Σ τ_t or TIES) at lanes `j..<j+8`.
     @inline(__always)
@@ -114,7 +118,10 @@ struct _MTLKernel {
     /// values of τ_MTL, parameters the consensus mask keeps).
     func compute(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
                  finish: Finish? = nil) -> (nonZero: Int, kept: Int) {
-        withBase { baseValue in
+        if avx512, case .ties(let agg) = base, case .none = consensus, let finish {
+            return (computeTIESAVX512(c, r, into: out, aggregation: agg, finish: finish), r.count)
+        }
+        return withBase { baseValue in
             var nz = _I8(repeating: 0)
             var kept = _I8(repeating: 0)
             c.groups(r, taskCount: taskCount, out: out) { base, tasks, j, i, live in
@@ -145,6 +152,22 @@ struct _MTLKernel {
                 return v
             }
             return (merged.total, sums.total)
+        }
+    }
+
+    /// ``compute(_:_:into:finish:)`` for plain TIES on the AVX-512 kernel (see `CMergeKernels.h`):
+    /// the same operations, 16 parameters at a time; returns the non-zero count.
+    private func computeTIESAVX512(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
+                                   aggregation: TIESAggregation, finish: Finish) -> Int {
+        let T = taskCount
+        return withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: max(T, 1)) { tasks in
+            for t in 0..<T { tasks[t] = c.tasks[t] + r.lowerBound }
+            var part = lines_ties_write_part(
+                base: c.base + r.lowerBound, tasks: UnsafePointer(tasks.baseAddress!), T: Int32(T), count: Int64(r.count),
+                aggregation: aggregation == .sum ? 0 : (aggregation == .mean ? 1 : 2), kth: kth, majority: majority,
+                lambda: finish.lambda, hasOuter: finish.outer == nil ? 0 : 1, outer: finish.outer ?? 1,
+                taskVectorOnly: finish.taskVectorOnly ? 1 : 0, out: out + r.lowerBound)
+            return Int(lines_ties_write_avx512(&part))
         }
     }
 }

@@ -41,6 +41,7 @@ final class _Stream {
     /// Whether each pass prints its wall time to stderr (`LINES_MERGE_TIMING=1`), for profiling.
     static let timing = ProcessInfo.processInfo.environment["LINES_MERGE_TIMING"] != nil
 
+
     /// One pass over every tensor; `endOfTensor(i)` runs after tensor `i`'s last chunk.
     func sweep(_ label: String, _ body: (_Chunk) throws -> Void, endOfTensor: ((Int) throws -> Void)? = nil) throws {
         let T = inputs.taskCount
@@ -70,6 +71,14 @@ final class _Stream {
             try endOfTensor?(ki)
             progress?(label, ki + 1, total)
         }
+    }
+
+    /// Drops the mapped pages of values `r` (chunk indices) of chunk `c` in every source. Workers call it for their own part as soon as they are done with it, so
+    /// that the unmapping is shared out instead of run by one thread between chunks (the pass's
+    /// own release then finds little left to do).
+    func release(_ c: _Chunk, _ r: Range<Int>) {
+        let range = (c.start + r.lowerBound)..<(c.start + r.upperBound)
+        for src in sources { src.release(c.info, range) }
     }
 
     /// Splits `0..<count` into up to `Parallel.threadCount` ranges; with `alignedTo8`, every

@@ -135,3 +135,65 @@ struct SafetensorsTests {
         }
     }
 }
+
+@Suite("safetensors append (direct I/O)")
+struct SafetensorsAppendTests {
+    /// Tensors of several dtypes, one spanning blocks of the appender, in a fresh folder under `root`.
+    func layout() -> [(String, StoredTensor)] {
+        var rng = SystemRandomNumberGenerator()
+        let big = Tensor(shape: [5_000_000], scalars: (0..<5_000_000).map { _ in Float.random(in: -1...1, using: &rng) })
+        let small = Tensor(shape: [3, 7], scalars: (0..<21).map { Float($0) / 3 })
+        return [("z.big", StoredTensor(big, as: .f32)), ("a.small", StoredTensor(small, as: .f32)),
+                ("m.half", StoredTensor(small, as: .bf16)), ("e.empty", StoredTensor(Tensor(shape: [0], scalars: []), as: .f32))]
+    }
+
+    func folder(under root: String) throws -> URL? {
+        guard FileManager.default.fileExists(atPath: root) else { return nil }
+        let url = URL(fileURLWithPath: root).appendingPathComponent("lines-append-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The temporary folder (direct I/O on most file systems) and /dev/shm (tmpfs refuses
+    /// direct I/O: the buffered fallback).
+    @Test("appending in layout order writes the same bytes as writing", arguments: ["tmp", "/dev/shm"])
+    func sameBytes(root: String) throws {
+        guard let dir = try folder(under: root == "tmp" ? NSTemporaryDirectory() : root) else { return }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tensors = layout()
+        let reference = dir.appendingPathComponent("written.safetensors")
+        try SafetensorsWriter.save(tensors, to: reference)
+        let appended = dir.appendingPathComponent("appended.safetensors")
+        var w = try SafetensorsWriter(url: appended, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) })
+        let byName = Dictionary(uniqueKeysWithValues: tensors)
+        for info in w.layout {
+            let t = byName[info.name]!
+            if t.dtype == .f32 {
+                try t.floatTensor().scalars.withUnsafeBufferPointer { try w.append(info.name, floats: $0) }
+            } else {
+                try t.data.withUnsafeBytes { try w.append(info.name, bytes: $0) }
+            }
+        }
+        try w.finish()
+        #expect(try Data(contentsOf: appended) == Data(contentsOf: reference))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["appended.safetensors", "written.safetensors"])
+    }
+
+    @Test("a tensor out of layout order is refused, and nothing is left behind")
+    func outOfOrder() throws {
+        let dir = try #require(try folder(under: NSTemporaryDirectory()))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tensors = layout()
+        let url = dir.appendingPathComponent("out.safetensors")
+        var w = try SafetensorsWriter(url: url, tensors: tensors.map { TensorInfo(name: $0.0, dtype: $0.1.dtype, shape: $0.1.shape) })
+        let second = w.layout[1].name
+        let floats = [Float](repeating: 0, count: w.layout[1].count)
+        #expect {
+            try floats.withUnsafeBufferPointer { try w.append(second, floats: $0) }
+        } throws: { error in
+            "\(error)".contains("appended out of layout order") && "\(error)".contains(w.layout[0].name)
+        }
+        w.abandon()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+}

@@ -1,0 +1,66 @@
+#ifndef LINES_CMERGEKERNELS_H
+#define LINES_CMERGEKERNELS_H
+
+#include <stdint.h>
+
+/// An L1 norm accumulated exactly as Swift's `_NormAccumulator`: 8 `float` lanes, flushed into a
+/// `double` (lanes summed in order) every 32 adds.
+typedef struct {
+    float lanes[8];
+    int32_t groups;
+    double flushed;
+} lines_norm8;
+
+/// One part (`count` consecutive parameters) of the fused TIES pass: the k-th-value windows, the
+/// certain trims, the sign election and the norms of the disjoint value, with the side records
+/// (see `_Engine.fusedTIES` in Swift, whose per-8-parameter arithmetic this reproduces exactly).
+typedef struct {
+    const float *base;              ///< θ0 at the part's first parameter
+    const float *const *tasks;      ///< θ_t at the part's first parameter, T pointers
+    int32_t T;
+    int64_t count;
+    int64_t global;                 ///< flattened index of the part's first parameter
+    int32_t aggregation;            ///< 0 sum, 1 mean, 2 max
+    const int32_t *lower, *upper;   ///< k-th-value windows (magnitude bits, ≤ 2³¹ − 1)
+    const int32_t *sureLower, *sureUpper;
+    uint32_t *const *candidates;    ///< T candidate buffers
+    int64_t *candidateCounts;       ///< T counts, updated
+    int64_t candidateCapacity;
+    int32_t *candidateOverflow;     ///< set to 1 on overflow
+    int64_t *below;                 ///< T counts of magnitudes below the window, added to
+    int32_t *uncertainIndex;
+    float *uncertainValues;
+    int64_t *uncertainCount;
+    int64_t uncertainCapacity;
+    int32_t *full;                  ///< set to 1 when the record list is full
+    int64_t *signCount;             ///< elected sums > 0 minus < 0, added to
+    lines_norm8 *decided, *undecidedPlus, *undecidedMinus, *undecidedZero, *summed;
+} lines_fused_ties_part;
+
+/// Whether the AVX-512 kernels can run on this CPU.
+int lines_merge_kernels_available(void);
+
+/// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
+void lines_fused_ties_avx512(const lines_fused_ties_part *part);
+
+/// One part of the final TIES pass: out[i] = finish(τ_TIES[i]) for `count` parameters, with exact
+/// trim thresholds `kth` and the majority sign; returns the number of non-zero τ_TIES.
+typedef struct {
+    const float *base;
+    const float *const *tasks;
+    int32_t T;
+    int64_t count;
+    int32_t aggregation;            ///< 0 sum, 1 mean, 2 max
+    const float *kth;
+    float majority;
+    float lambda;
+    int32_t hasOuter;
+    float outer;
+    int32_t taskVectorOnly;
+    float *out;
+} lines_ties_write_part;
+
+/// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
+int64_t lines_ties_write_avx512(const lines_ties_write_part *part);
+
+#endif
