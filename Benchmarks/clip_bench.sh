@@ -27,9 +27,13 @@ for r in $(seq "$ROUNDS"); do
   results+=("$ours" "$torch")
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "${results[@]}" <<'PY'
+# The fp32 FMA ceiling of these 2 cores, the bound for any GEMM (ours, OpenBLAS, MKL).
+PEAK=$( (cc -O3 -march=native -pthread Benchmarks/fma_peak.c -o /tmp/lines_fma_peak && /tmp/lines_fma_peak) 2>/dev/null || echo '{}')
+echo "fma peak: $PEAK"
+python3 - "$PEAK" "${results[@]}" <<'PY'
 import json, sys
-runs = [json.loads(a) for a in sys.argv[1:]]
+peak = json.loads(sys.argv[1]).get("fma_peak_gflops_2_threads")
+runs = [json.loads(a) for a in sys.argv[2:]]
 ours = max((r for r in runs if "model" in r), key=lambda r: r["images_per_s"])
 torch = max((r for r in runs if "peer" in r), key=lambda r: r["images_per_s"])
 sgemm = max(r["sgemm_gflops_model_mix"] for r in runs if "model" in r)
@@ -39,4 +43,8 @@ eff = ours["achieved_gflops"]
 print(f"achieved {eff:.1f} GFLOP/s ({ours['gflop_per_image']:.3f} GFLOP/image nominal, 2 FLOP per multiply-add) "
       f"of {sgemm:.1f} GFLOP/s OpenBLAS sgemm at the model's GEMM sizes (best of all rounds): {100 * eff / sgemm:.0f}% (target >= 70%); "
       f"executed FLOPs (last block on the class token only) {100 * ours['executed_gflops'] / sgemm:.0f}%")
+if peak:
+    need = 1.5 * torch["images_per_s"] * ours["gflop_per_image"]
+    print(f"fp32 FMA peak of the 2 cores: {peak:.1f} GFLOP/s; OpenBLAS sgemm reaches {100 * sgemm / peak:.0f}% of it, we {100 * eff / peak:.0f}%; "
+          f"1.5x PyTorch needs {need:.1f} GFLOP/s nominal ({100 * need / peak:.0f}% of the peak)")
 PY

@@ -5,7 +5,7 @@
 # Measures wall time and peak RSS with /usr/bin/time -v, and the time to just read the inputs
 # and write one model. Run it alone: the reference needs ~2*N*454 MB of RAM and more.
 #
-#   Benchmarks/merge_bench.sh            # N=8, models in ${LINES_BENCH_DIR:-/tmp/lines-bench}
+#   Benchmarks/merge_bench.sh            # N=8, models in ${LINES_BENCH_DIR:-/tmp/lines-bench}, ROUNDS=5
 #   N=4 SKIP_REFERENCE=1 Benchmarks/merge_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +37,25 @@ measure() { # name cmd...
 }
 
 echo "== $N tasks, $(du -ch "$PT" "${FT[@]}" | tail -1 | cut -f1) of inputs; $(nproc) cores"
-measure io_read_write bash -c "cat $PT ${FT[*]} > /dev/null && cp $PT $OUT/io_copy.safetensors && sync"
-measure lines_ties_lines "$LINES" merge --method ties --k 20 --lines --beta 1.0 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_ties.safetensors"
-measure lines_consensus_lines "$LINES" merge --method consensus --tall-lambda 0.4 --lines --beta 0.6 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_consensus.safetensors"
+# The short runs (lines and the read + write baseline) alternate ROUNDS times; each keeps its
+# median (this virtual machine's page-cache and fresh-memory costs vary a lot from run to run).
+ROUNDS=${ROUNDS:-5}
+declare -A SAMPLES SAMPLES_RSS
+for round in $(seq 1 "$ROUNDS"); do
+  measure io_read_write bash -c "cat $PT ${FT[*]} > /dev/null && cp $PT $OUT/io_copy.safetensors && sync"
+  measure lines_ties_lines "$LINES" merge --method ties --k 20 --lines --beta 1.0 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_ties.safetensors"
+  measure lines_consensus_lines "$LINES" merge --method consensus --tall-lambda 0.4 --lines --beta 0.6 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_consensus.safetensors"
+  for name in io_read_write lines_ties_lines lines_consensus_lines; do
+    SAMPLES[$name]="${SAMPLES[$name]:-} ${WALL[$name]:-}"
+    SAMPLES_RSS[$name]="${SAMPLES_RSS[$name]:-} ${RSS[$name]:-}"
+  done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+for name in io_read_write lines_ties_lines lines_consensus_lines; do
+  WALL[$name]=$(echo "${SAMPLES[$name]}" | median)
+  RSS[$name]=$(echo "${SAMPLES_RSS[$name]}" | tr ' ' '\n' | sort -g | tail -1)
+  printf '%-28s median %6.2f s over%s s; peak RSS %s MB\n' "$name" "${WALL[$name]}" "${SAMPLES[$name]}" "${RSS[$name]}"
+done
 if [ -z "${SKIP_REFERENCE:-}" ]; then
   measure reference_ties_lines python3 Scripts/reference_merge.py --method ties --k 20 --lines --beta 1.0 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/ref_ties.safetensors"
   measure reference_consensus_lines python3 Scripts/reference_merge.py --method consensus --tall-lambda 0.4 --lines --beta 0.6 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/ref_consensus.safetensors"

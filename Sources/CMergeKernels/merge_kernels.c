@@ -97,7 +97,8 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
     const float *const *tasks = a->tasks;
     const float *base = a->base;
     const __m512i absMask = _mm512_set1_epi32(0x7FFFFFFF);
-    int64_t uCount = *a->uncertainCount;
+    int64_t records = *a->recordCount, words = *a->recordWords;
+    __mmask16 notTrimmed[64];
     int full = 0;
     int64_t pos = 0, neg = 0;
     int64_t below[64];
@@ -121,7 +122,8 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
             __mmask16 inside = _mm512_cmple_epi32_mask(bits, _mm512_set1_epi32(a->upper[t])) & ~lo & live;
             if (inside) insideTasks |= 1ull << t;
             __mmask16 above = _mm512_cmpgt_epi32_mask(bits, _mm512_set1_epi32(a->sureUpper[t]));
-            unsure |= _mm512_cmpge_epi32_mask(bits, _mm512_set1_epi32(a->sureLower[t])) & ~above;
+            notTrimmed[t] = _mm512_cmpge_epi32_mask(bits, _mm512_set1_epi32(a->sureLower[t]));
+            unsure |= notTrimmed[t] & ~above;
             lanes_add(&l, x, above, wantMax);
         }
         while (insideTasks) {
@@ -146,11 +148,20 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
         if (unsure) {
             for (int lane = 0; lane < 16; lane++) {
                 if (!(unsure >> lane & 1)) continue;
-                if (uCount >= a->uncertainCapacity) { full = 1; break; }
-                a->uncertainIndex[uCount] = (int32_t)(a->global + i + lane);
-                float *row = a->uncertainValues + uCount * T;
-                for (int t = 0; t < T; t++) row[t] = tasks[t][i + lane] - base[i + lane];
-                uCount++;
+                uint64_t mask = 0;
+                for (int t = 0; t < T; t++) mask |= (uint64_t)((notTrimmed[t] >> lane) & 1) << t;
+                const int n = __builtin_popcountll(mask);
+                if (words + 2 + n > a->recordCapacity) { full = 1; break; }
+                uint32_t *r = a->records + words;
+                r[0] = (uint32_t)mask;
+                r[1] = (uint32_t)(mask >> 32);
+                float *v = (float *)(r + 2);
+                for (uint64_t m = mask; m; m &= m - 1) {
+                    const int t = __builtin_ctzll(m);
+                    *v++ = tasks[t][i + lane] - base[i + lane];
+                }
+                words += 2 + n;
+                records++;
             }
         }
         const __mmask16 certain = ~unsure & live;
@@ -173,7 +184,8 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
         }
     }
     for (int t = 0; t < T; t++) a->below[t] += below[t];
-    *a->uncertainCount = uCount;
+    *a->recordCount = records;
+    *a->recordWords = words;
     if (full) *a->full = 1;
     *a->signCount += pos - neg;
 }

@@ -31,6 +31,7 @@ public enum Merger {
     public static func merge(_ inputs: MergeInputs, options: MergeOptions, to output: URL,
                              progress: MergeProgress? = nil) throws -> MergeReport {
         try options.validate(taskCount: inputs.taskCount)
+        _Stream.mark("merge starts")
         let T = inputs.taskCount
         let d = inputs.parameterCount
         let masks = try options.masks?.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
@@ -75,6 +76,7 @@ public enum Merger {
                 merged = m
             }
         }
+        _Stream.mark("global quantities found")
         if let trimK {
             report.k = trimK
             if !thresholdsFound {
@@ -148,6 +150,7 @@ public enum Merger {
             return (Float(schedule.lambda(forKey: key, in: map)), coefficient == 1 ? nil : Float(coefficient))
         }
         let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly, scale: scale)
+        _Stream.mark("output committed")
         report.nonZeroFraction = d > 0 ? Double(stats.nonZero) / Double(d) : 0
         if method == .consensus { report.consensusFraction = d > 0 ? Double(stats.kept) / Double(d) : 0 }
         report.outputs = [output]

@@ -58,10 +58,48 @@ final class _Engine {
     /// high-16-bit then a low-16-bit histogram (as ``MagnitudeSelection``); `rank` must be in
     /// 1...a.count.
     static func kthSmallestBits(_ a: UnsafeBufferPointer<UInt32>, rank: Int) -> (value: UInt32, smaller: Int) {
+        kthSmallestBits([a], rank: rank)
+    }
+
+    /// The `ranks[i]`-th smallest values of `a` (each rank in 1...a.count), from one high-16-bit
+    /// histogram and one low-16-bit pass for all ranks.
+    static func kthSmallestBits(_ a: UnsafeBufferPointer<UInt32>, ranks: [Int]) -> [UInt32] {
         let h = UnsafeMutablePointer<Int>.allocate(capacity: 1 << 16)
         defer { h.deallocate() }
         h.initialize(repeating: 0, count: 1 << 16)
         for v in a { h[Int(v &>> 16)] += 1 }
+        // Each rank's high bucket and the count below it.
+        var buckets: [(bucket: UInt32, below: Int)] = []
+        for rank in ranks {
+            var cum = 0, b = 0
+            while b < (1 << 16) - 1 && cum + h[b] < rank { cum += h[b]; b += 1 }
+            buckets.append((UInt32(b), cum))
+        }
+        let distinct = Array(Set(buckets.map(\.bucket))).sorted()
+        let lows = UnsafeMutablePointer<Int>.allocate(capacity: distinct.count << 16)
+        defer { lows.deallocate() }
+        lows.initialize(repeating: 0, count: distinct.count << 16)
+        for v in a {
+            let hb = v &>> 16
+            if let k = distinct.firstIndex(of: hb) { lows[k << 16 | Int(v & 0xFFFF)] += 1 }
+        }
+        return zip(ranks, buckets).map { rank, found in
+            let low = lows + (distinct.firstIndex(of: found.bucket)! << 16)
+            var smaller = found.below
+            for l in 0..<(1 << 16) {
+                if smaller + low[l] >= rank { return found.bucket << 16 | UInt32(l) }
+                smaller += low[l]
+            }
+            preconditionFailure("rank \(rank) out of 1...\(a.count)")
+        }
+    }
+
+    /// ``kthSmallestBits(_:rank:)`` over the values of all `parts` together (no copy).
+    static func kthSmallestBits(_ parts: [UnsafeBufferPointer<UInt32>], rank: Int) -> (value: UInt32, smaller: Int) {
+        let h = UnsafeMutablePointer<Int>.allocate(capacity: 1 << 16)
+        defer { h.deallocate() }
+        h.initialize(repeating: 0, count: 1 << 16)
+        for a in parts { for v in a { h[Int(v &>> 16)] += 1 } }
         var cum = 0, bucket = 0
         for b in 0..<(1 << 16) {
             if cum + h[b] >= rank { bucket = b; break }
@@ -69,13 +107,13 @@ final class _Engine {
         }
         h.update(repeating: 0, count: 1 << 16)
         let hb = UInt32(bucket)
-        for v in a where v &>> 16 == hb { h[Int(v & 0xFFFF)] += 1 }
+        for a in parts { for v in a where v &>> 16 == hb { h[Int(v & 0xFFFF)] += 1 } }
         var smaller = cum
         for low in 0..<(1 << 16) {
             if smaller + h[low] >= rank { return (hb << 16 | UInt32(low), smaller) }
             smaller += h[low]
         }
-        preconditionFailure("rank \(rank) out of 1...\(a.count)")
+        preconditionFailure("rank \(rank) out of 1...\(parts.reduce(0) { $0 + $1.count })")
     }
 
     /// The sampled selection (see ``selectThresholds(percent:normSummed:)``); `nil` when some
@@ -117,20 +155,28 @@ final class _Engine {
     func sampleWindows(percent k: Double, rank: Int) throws -> _KthWindows? {
         let d = inputs.parameterCount
         let T = self.T
-        var samples = [[UInt32]](repeating: [], count: T)
-        for t in 0..<T { samples[t].reserveCapacity(d / 64 + inputs.tensors.count + 8) }
+        // One buffer per task, written in place (as many values for every task).
+        let stride = d / 64 + inputs.tensors.count + 8
+        let samples = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, T * stride))
+        defer { samples.deallocate() }
+        var m = 0
         try stream.sweep("sampling for the top-\(k)% threshold") { c in
             let n = (c.count + 63) / 64
-            samples.withUnsafeMutableBufferPointer { sp in
-                _Stream.run(T > 1 && n >= 4096 ? [0..<(T / 2), (T / 2)..<T] : [0..<T]) { _, tasks in
-                    for t in tasks {
-                        let f = c.tasks[t]
-                        for i in 0..<n { sp[t].append(MagnitudeSelection.magnitudeBits(f[i] - c.base[i])) }
+            let at = m
+            _Stream.run(T > 1 && n >= 4096 ? [0..<(T / 2), (T / 2)..<T] : [0..<T]) { _, tasks in
+                for t in tasks {
+                    let f = c.tasks[t], dst = samples + t * stride + at
+                    var i = 0
+                    while i + 8 <= n {
+                        _Lane.store(unsafeBitCast(_Lane.magnitudeBits(_Lane.load(f, i) - _Lane.load(c.base, i)), to: _F8.self),
+                                    UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self), i)
+                        i += 8
                     }
+                    while i < n { dst[i] = MagnitudeSelection.magnitudeBits(f[i] - c.base[i]); i += 1 }
                 }
             }
+            m += n
         }
-        let m = samples[0].count
         guard m > 0 else { return nil }
         // The window: sample ranks rs ± (6σ of a binomial sample quantile + 0.1 % of the sample).
         let p = Double(rank) / Double(d)
@@ -143,14 +189,23 @@ final class _Engine {
         let innerLo = max(loRank, Int((rs - innerDelta).rounded(.down))), innerHi = min(hiRank, Int((rs + innerDelta).rounded(.up)))
         var lower = [UInt32](repeating: 0, count: T), upper = [UInt32](repeating: 0, count: T)
         var sureLower = [UInt32](repeating: 0, count: T), sureUpper = [UInt32](repeating: 0, count: T)
-        for t in 0..<T {
-            samples[t].withUnsafeBufferPointer { a in
-                let bits = { (rank: Int) -> UInt32 in rank < 1 ? 0 : (rank > m ? UInt32.max : _Engine.kthSmallestBits(a, rank: rank).value) }
-                lower[t] = bits(loRank)
-                upper[t] = bits(hiRank)
-                sureLower[t] = bits(innerLo)
-                sureUpper[t] = bits(innerHi)
+        lower.withUnsafeMutableBufferPointer { lower in
+        upper.withUnsafeMutableBufferPointer { upper in
+        sureLower.withUnsafeMutableBufferPointer { sureLower in
+        sureUpper.withUnsafeMutableBufferPointer { sureUpper in
+            _Stream.run((0..<T).map { $0..<($0 + 1) }) { t, _ in
+                let a = UnsafeBufferPointer(start: UnsafePointer(samples + t * stride), count: m)
+                let ranks = [loRank, hiRank, innerLo, innerHi].map { min(max($0, 1), m) }
+                let values = _Engine.kthSmallestBits(a, ranks: ranks)
+                let bits = { (i: Int, rank: Int) -> UInt32 in rank < 1 ? 0 : (rank > m ? UInt32.max : values[i]) }
+                lower[t] = bits(0, loRank)
+                upper[t] = bits(1, hiRank)
+                sureLower[t] = bits(2, innerLo)
+                sureUpper[t] = bits(3, innerHi)
             }
+        }
+        }
+        }
         }
         // Candidate buffers per worker and task, sized for 8× the expected window.
         let expected = Double(hiRank - max(loRank, 0) + 1) * Double(d) / Double(m)

@@ -32,12 +32,13 @@ final class _HugeAllocation {
 /// huge-page memory.
 final class _TIESRecords {
     let T: Int
-    let uncertainCapacity: Int
-    /// Parameters with some |τ_t| inside its narrow k-th-value window (or a NaN sum): index and
-    /// every τ_t.
-    let uncertainIndex: UnsafeMutablePointer<Int32>
-    let uncertainValues: UnsafeMutablePointer<Float>
-    var uncertainCount = 0
+    /// Uncertain parameters (some |τ_t| inside its narrow k-th-value window, or a NaN sum), as
+    /// 32-bit words: a 64-bit mask of the tasks whose |τ_t| is not certainly trimmed (low word
+    /// first), then those τ_t in task order; the other τ_t count as 0 (trimmed) in the fix-up.
+    let words: UnsafeMutablePointer<UInt32>
+    let capacity: Int
+    var count = 0
+    var used = 0
     var overflow = false
     /// Elected sums > 0 minus elected sums < 0.
     var signCount: Int64 = 0
@@ -48,14 +49,34 @@ final class _TIESRecords {
     var normSummed = 0.0
     private let memory: _HugeAllocation
 
+    /// Room for `uncertain` records of every task.
     init?(taskCount: Int, uncertain: Int) {
         T = taskCount
-        uncertainCapacity = uncertain
-        let indexBytes = (4 * uncertain + 63) & ~63
-        guard let m = _HugeAllocation(bytes: indexBytes + 4 * uncertain * taskCount) else { return nil }
+        capacity = uncertain * (2 + taskCount)
+        guard let m = _HugeAllocation(bytes: 4 * capacity) else { return nil }
         memory = m
-        uncertainIndex = m.raw.bindMemory(to: Int32.self, capacity: uncertain)
-        uncertainValues = (m.raw + indexBytes).bindMemory(to: Float.self, capacity: uncertain * taskCount)
+        words = m.raw.bindMemory(to: UInt32.self, capacity: capacity)
+    }
+
+    /// Appends the record of lane `lane`: τ_t = θ_t − θ0 for the tasks of `mask`; `false` when
+    /// full.
+    @inline(__always)
+    func append(mask: UInt64, lane: Int, base: UnsafePointer<Float>, tasks: UnsafePointer<UnsafePointer<Float>>) -> Bool {
+        let n = mask.nonzeroBitCount
+        guard used + 2 + n <= capacity else { return false }
+        let r = words + used
+        r[0] = UInt32(truncatingIfNeeded: mask)
+        r[1] = UInt32(truncatingIfNeeded: mask >> 32)
+        var m = mask, k = 2
+        while m != 0 {
+            let t = m.trailingZeroBitCount
+            m &= m - 1
+            r[k] = (tasks[t][lane] - base[lane]).bitPattern
+            k += 1
+        }
+        used += 2 + n
+        count += 1
+        return true
     }
 }
 
@@ -141,6 +162,7 @@ extension _Engine {
         let rank = MagnitudeSelection.kthRank(count: d, percent: k)
         guard rank > 0, _Engine.sampledSelection, d < Int(Int32.max), T <= 64 else { return .notApplicable }
         guard let windows = try sampleWindows(percent: k, rank: rank) else { return .windowMissed }
+        _Stream.mark("windows")
         let T = self.T
         let workers = Parallel.threadCount
         let wantMax = agg == .max
@@ -153,7 +175,9 @@ extension _Engine {
         case .sum: try fusedSweep(_SumAggregation.self, k: k, windows: windows, records: records)
         case .max: try fusedSweep(_MaxAggregation.self, k: k, windows: windows, records: records)
         }
+        _Stream.mark("fused pass")
         guard let found = windows.select(rank: rank, parameters: d) else { return .windowMissed }
+        _Stream.mark("selection")
         let normSummed = records.reduce(0) { $0 + $1.normSummed }
         if records.contains(where: { $0.overflow }) || !windows.holdsInNarrowWindows(found.kth) {
             return .thresholds(kth: found.kth, kept: found.kept, normSummed: normSummed)
@@ -169,11 +193,20 @@ extension _Engine {
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: T) { ptrs in
                     let s = scratch.baseAddress!
                     for t in 0..<T { ptrs[t] = UnsafePointer(s + 8 * t) }
-                    var g = 0
-                    while g < rec.uncertainCount {
-                        let n = min(8, rec.uncertainCount - g)
+                    var g = 0, at = 0
+                    while g < rec.count {
+                        let n = min(8, rec.count - g)
                         scratch.update(repeating: 0)
-                        for k in 0..<n { for t in 0..<T { s[8 * t + k] = rec.uncertainValues[(g + k) * T + t] } }
+                        for k in 0..<n {
+                            var m = UInt64(rec.words[at]) | UInt64(rec.words[at + 1]) << 32
+                            at += 2
+                            while m != 0 {
+                                let t = m.trailingZeroBitCount
+                                m &= m - 1
+                                s[8 * t + k] = Float(bitPattern: rec.words[at])
+                                at += 1
+                            }
+                        }
                         let live = _I8(0, 1, 2, 3, 4, 5, 6, 7) .< _I8(repeating: Int32(n))
                         // τ_t − 0 is τ_t exactly (−0 and NaN included).
                         tally.add(_TIESLanes(_F8(repeating: 0), UnsafePointer(ptrs.baseAddress!), 0, T, kth: kthValues, wantMax: wantMax),
@@ -189,7 +222,7 @@ extension _Engine {
         let m = majority > 0 ? 0 : (majority < 0 ? 1 : 2)
         let normMerged = records.reduce(0) { $0 + $1.normDecided + $1.normUndecided[m] }
         if _Stream.timing {
-            let u = records.reduce(0) { $0 + $1.uncertainCount }
+            let u = records.reduce(0) { $0 + $1.count }
             FileHandle.standardError.write("[LINES_MERGE_TIMING] fused TIES: \(u) parameters merged after the selection\n".data(using: .utf8)!)
         }
         return .merged(.init(kth: found.kth, kept: found.kept, majority: majority,
@@ -219,10 +252,11 @@ extension _Engine {
                     self.stream.release(c, r)
                     return
                 }
-                let uIndex = rec.uncertainIndex, uValues = rec.uncertainValues, uCapacity = rec.uncertainCapacity
-                var uCount = rec.uncertainCount, full = false
+                var full = false
                 var tally = _TIESTally(), summed = _NormAccumulator()
-                withUnsafeTemporaryAllocation(of: _I8.self, capacity: T) { bel in
+                withUnsafeTemporaryAllocation(of: _I8.self, capacity: 2 * T) { scratch in
+                    let bel = UnsafeMutableBufferPointer(rebasing: scratch[0..<T])
+                    let notTrimmed = UnsafeMutableBufferPointer(rebasing: scratch[T..<(2 * T)])
                     bel.initialize(repeating: _I8(repeating: 0))
                     c.groups(r, taskCount: T) { base, tasks, j, i, live in
                         let b = _Lane.load(base, j)
@@ -244,7 +278,8 @@ extension _Engine {
                             if _Lane.any(inside) { insideTasks |= 1 &<< UInt64(t & 63) }
                             // The trim where certain; the rest is merged after the selection.
                             let above = bits .> _I8(repeating: sureUpper[t])
-                            unsure |= unsafeBitCast(bits .>= _I8(repeating: sureLower[t]), to: _I8.self) & ~unsafeBitCast(above, to: _I8.self)
+                            notTrimmed[t] = unsafeBitCast(bits .>= _I8(repeating: sureLower[t]), to: _I8.self)
+                            unsure |= notTrimmed[t] & ~unsafeBitCast(above, to: _I8.self)
                             lanes.add(x, kept: above, wantMax: wantMax)
                         }
                         while insideTasks != 0 {
@@ -261,11 +296,9 @@ extension _Engine {
                         unsure &= liveBits
                         if _Lane.any(unsure) {
                             for lane in 0..<8 where unsure[lane] != 0 {
-                                guard uCount < uCapacity else { full = true; break }
-                                uIndex[uCount] = Int32(truncatingIfNeeded: c.global + i + lane)
-                                let row = uValues + uCount * T
-                                for t in 0..<T { row[t] = tasks[t][j + lane] - base[j + lane] }
-                                uCount += 1
+                                var mask: UInt64 = 0
+                                for t in 0..<T where notTrimmed[t][lane] != 0 { mask |= 1 << UInt64(t) }
+                                if !rec.append(mask: mask, lane: j + lane, base: base, tasks: tasks) { full = true; break }
                             }
                         }
                         tally.add(lanes, agg, where: unsafeBitCast(~unsure & liveBits, to: _M8.self))
@@ -274,7 +307,6 @@ extension _Engine {
                     windows.addBelow(worker: p, bel)
                 }
                 self.stream.release(c, r)
-                rec.uncertainCount = uCount
                 if full { rec.overflow = true }
                 tally.flush(into: rec)
                 rec.normSummed += summed.total
@@ -292,35 +324,34 @@ extension _Engine {
                                  bounds: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>),
                                  records rec: _TIESRecords) {
         let T = self.T
-        // Outputs: 5 norms; uncertain count, sign count; overflow, full.
+        // Outputs: 5 norms; record count, words used, sign count; overflow, full.
         let norms = UnsafeMutablePointer<lines_norm8>.allocate(capacity: 5)
-        let counts64 = UnsafeMutablePointer<Int64>.allocate(capacity: 2)
+        let counts64 = UnsafeMutablePointer<Int64>.allocate(capacity: 3)
         let flags = UnsafeMutablePointer<Int32>.allocate(capacity: 2)
         let tasks = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: max(T, 1))
         defer { norms.deallocate(); counts64.deallocate(); flags.deallocate(); tasks.deallocate() }
         norms.initialize(repeating: lines_norm8(), count: 5)
-        counts64[0] = Int64(rec.uncertainCount); counts64[1] = 0
+        counts64[0] = Int64(rec.count); counts64[1] = Int64(rec.used); counts64[2] = 0
         flags[0] = 0; flags[1] = 0
         for t in 0..<T { tasks[t] = c.tasks[t] + r.lowerBound }
         let candidateCounts = UnsafeMutableRawPointer(windows.counts + p * T).assumingMemoryBound(to: Int64.self)
         let below = UnsafeMutableRawPointer(windows.below + p * T).assumingMemoryBound(to: Int64.self)
         var part = lines_fused_ties_part(
             base: c.base + r.lowerBound, tasks: UnsafePointer(tasks), T: Int32(T), count: Int64(r.count),
-            global: Int64(c.global + r.lowerBound),
             aggregation: aggregation == .sum ? 0 : (aggregation == .mean ? 1 : 2),
             lower: bounds.0.baseAddress, upper: bounds.1.baseAddress,
             sureLower: bounds.2.baseAddress, sureUpper: bounds.3.baseAddress,
             candidates: UnsafeRawPointer(windows.buffers + p * T).assumingMemoryBound(to: UnsafeMutablePointer<UInt32>?.self), candidateCounts: candidateCounts,
             candidateCapacity: Int64(windows.capacity), candidateOverflow: flags, below: below,
-            uncertainIndex: rec.uncertainIndex, uncertainValues: rec.uncertainValues,
-            uncertainCount: counts64, uncertainCapacity: Int64(rec.uncertainCapacity),
-            full: flags + 1, signCount: counts64 + 1,
+            records: rec.words, recordCount: counts64, recordWords: counts64 + 1, recordCapacity: Int64(rec.capacity),
+            full: flags + 1, signCount: counts64 + 2,
             decided: norms, undecidedPlus: norms + 1, undecidedMinus: norms + 2, undecidedZero: norms + 3, summed: norms + 4)
         lines_fused_ties_avx512(&part)
         if flags[0] != 0 { windows.overflow[p] = true }
-        rec.uncertainCount = Int(counts64[0])
+        rec.count = Int(counts64[0])
+        rec.used = Int(counts64[1])
         if flags[1] != 0 { rec.overflow = true }
-        rec.signCount += counts64[1]
+        rec.signCount += counts64[2]
         rec.normDecided += norms[0].total
         rec.normUndecided[0] += norms[1].total
         rec.normUndecided[1] += norms[2].total

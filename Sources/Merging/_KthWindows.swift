@@ -111,16 +111,12 @@ final class _KthWindows {
         let workers = self.workers, T = self.T
         found.withUnsafeMutableBufferPointer { fp in
             _Stream.run((0..<T).map { $0..<($0 + 1) }) { t, _ in
-                var cand: [UInt32] = []
-                var nBelow = 0
-                for p in 0..<workers {
-                    let slot = p * T + t
-                    cand.append(contentsOf: UnsafeBufferPointer(start: self.buffers[slot], count: self.counts[slot]))
-                    nBelow += self.below[slot]
-                }
+                let slots = (0..<workers).map { $0 * T + t }
+                let parts = slots.map { UnsafeBufferPointer(start: UnsafePointer(self.buffers[$0]), count: self.counts[$0]) }
+                let nBelow = slots.reduce(0) { $0 + self.below[$1] }
                 let need = rank - nBelow
-                guard need >= 1, need <= cand.count else { return }
-                let r = cand.withUnsafeBufferPointer { _Engine.kthSmallestBits($0, rank: need) }
+                guard need >= 1, need <= parts.reduce(0, { $0 + $1.count }) else { return }
+                let r = _Engine.kthSmallestBits(parts, rank: need)
                 fp[t] = (r.value, nBelow + r.smaller)
             }
         }

@@ -41,6 +41,22 @@ final class _Stream {
     /// Whether each pass prints its wall time to stderr (`LINES_MERGE_TIMING=1`), for profiling.
     static let timing = ProcessInfo.processInfo.environment["LINES_MERGE_TIMING"] != nil
 
+    /// With `timing`, prints `label` and the process's age (from the kernel's start time), to
+    /// see what the passes leave out: start-up, selection, commit, exit.
+    static func mark(_ label: String) {
+        guard timing else { return }
+        var age = 0.0
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 19, let ticks = Double(fields[19]), let up = Double(uptime.split(separator: " ")[0]) {
+                age = up - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+            }
+        }
+        FileHandle.standardError.write("[LINES_MERGE_TIMING] \(label) at \(String(format: "%.2f", age)) s\n".data(using: .utf8)!)
+    }
+
 
     /// One pass over every tensor; `endOfTensor(i)` runs after tensor `i`'s last chunk.
     func sweep(_ label: String, _ body: (_Chunk) throws -> Void, endOfTensor: ((Int) throws -> Void)? = nil) throws {

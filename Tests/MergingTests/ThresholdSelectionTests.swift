@@ -17,6 +17,13 @@ struct ThresholdSelectionTests {
             #expect(r.value == sorted[rank - 1])
             #expect(r.smaller == sorted.firstIndex(of: sorted[rank - 1])!)
         }
+        let ranks = [1, 3, 2500, 2501, values.count, 2500]
+        #expect(values.withUnsafeBufferPointer { _Engine.kthSmallestBits($0, ranks: ranks) } == ranks.map { sorted[$0 - 1] })
+        let half = values.count / 2
+        let split = values.withUnsafeBufferPointer { a in
+            _Engine.kthSmallestBits([UnsafeBufferPointer(rebasing: a[..<half]), UnsafeBufferPointer(rebasing: a[half...])], rank: 2500)
+        }
+        #expect(split.value == sorted[2499] && split.smaller == sorted.firstIndex(of: sorted[2499])!)
     }
 
     /// θ0 = 0 and two tasks over two tensors of `n` values; with `biased`, the sampled first

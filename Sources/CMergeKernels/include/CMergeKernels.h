@@ -19,7 +19,6 @@ typedef struct {
     const float *const *tasks;      ///< θ_t at the part's first parameter, T pointers
     int32_t T;
     int64_t count;
-    int64_t global;                 ///< flattened index of the part's first parameter
     int32_t aggregation;            ///< 0 sum, 1 mean, 2 max
     const int32_t *lower, *upper;   ///< k-th-value windows (magnitude bits, ≤ 2³¹ − 1)
     const int32_t *sureLower, *sureUpper;
@@ -28,10 +27,13 @@ typedef struct {
     int64_t candidateCapacity;
     int32_t *candidateOverflow;     ///< set to 1 on overflow
     int64_t *below;                 ///< T counts of magnitudes below the window, added to
-    int32_t *uncertainIndex;
-    float *uncertainValues;
-    int64_t *uncertainCount;
-    int64_t uncertainCapacity;
+    /// Records of uncertain parameters, as 32-bit words: a 64-bit task mask (low word first),
+    /// then τ_t for every task in the mask, in task order (the tasks whose |τ_t| is not
+    /// certainly trimmed; the others are 0 as far as TIES is concerned).
+    uint32_t *records;
+    int64_t *recordCount;           ///< records, updated
+    int64_t *recordWords;           ///< words used, updated
+    int64_t recordCapacity;         ///< words
     int32_t *full;                  ///< set to 1 when the record list is full
     int64_t *signCount;             ///< elected sums > 0 minus < 0, added to
     lines_norm8 *decided, *undecidedPlus, *undecidedMinus, *undecidedZero, *summed;
