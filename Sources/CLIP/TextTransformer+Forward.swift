@@ -61,7 +61,7 @@ extension TextTransformer {
                     }
                     bounds.append(last)
                     let starts = bounds.indices.dropLast().map { k in lengths[first..<bounds[k]].reduce(0, +) }
-                    _BLASThreads.singleThreaded {
+                    BLASThreads.singleThreaded {
                         Parallel.forEach(bounds.count - 1) { k in
                             let a = bounds[k], b = bounds[k + 1], r0 = starts[k]
                             let z = _TextScratch(
@@ -72,7 +72,7 @@ extension TextTransformer {
                         }
                     }
                 } else {
-                    _BLASThreads.useAllThreads()
+                    BLASThreads.useAllThreads()
                     let z = _TextScratch(x: x.pointer, y: y.pointer, qkv: qkv.pointer, hidden: hidden.pointer,
                                          pooled: pooled.pointer, scores: scores.pointer, slots: slots, parallel: true)
                     forwardGroup(tokens[first..<last], lengths: lengths[first..<last],
@@ -164,7 +164,7 @@ extension TextTransformer {
                        c: y + offsets[s] * w + h * hd, ldc: w)
         }
         if par && slots > 1 {
-            _BLASThreads.singleThreaded {
+            BLASThreads.singleThreaded {
                 Parallel.forEach(slots) { slot in
                     var job = slot
                     while job < jobs { attend(job, z.scores + slot * ctx * ctx); job += slots }

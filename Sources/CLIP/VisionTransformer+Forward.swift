@@ -34,7 +34,7 @@ extension VisionTransformer {
         let perImage = 3 * config.imageSize * config.imageSize, d = config.outputDim
         let groups = min(n, ws.slots)
         if parallelism == .splitBatch && groups > 1 {
-            _BLASThreads.singleThreaded {
+            BLASThreads.singleThreaded {
                 Parallel.forEach(groups) { g in
                     let a = g * n / groups, b = (g + 1) * n / groups
                     forwardGroup(pixels: pixels + a * perImage, count: b - a, features: features + a * d,
@@ -42,7 +42,7 @@ extension VisionTransformer {
                 }
             }
         } else {
-            _BLASThreads.useAllThreads()
+            BLASThreads.useAllThreads()
             forwardGroup(pixels: pixels, count: n, features: features,
                          scratch: ws.scratch(firstImage: 0, slot: nil, config: config))
         }
@@ -131,7 +131,7 @@ extension VisionTransformer {
                        c: y + img * t * w + h * hd, ldc: w)
         }
         if par && slots > 1 {
-            _BLASThreads.singleThreaded {
+            BLASThreads.singleThreaded {
                 Parallel.forEach(slots) { slot in
                     var job = slot
                     while job < jobs { attend(job, scoresBase + slot * t * t); job += slots }

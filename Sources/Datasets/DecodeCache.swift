@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Tensors
 
 /// An on-disk cache of a split's decoded pixels, so that separate runs decode each image once.
 ///
@@ -32,11 +33,8 @@ public enum DecodeCache {
 
     /// Where the cache file of `split` lives; the name changes whenever a source file changes.
     public static func cacheURL(_ dataset: TaskDataset, split: DatasetSplit, directory: URL) -> URL {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ s: String) {
-            for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            hash = (hash ^ 0x0A) &* 0x0000_0100_0000_01B3
-        }
+        var hash = FNV1a()
+        func mix(_ s: String) { hash.add(s + "\n") }
         var stats: [String: String] = [:]
         func stat(_ path: String) -> String {
             if let s = stats[path] { return s }
@@ -51,7 +49,7 @@ public enum DecodeCache {
         for sample in dataset.samples(split) {
             mix("\(sample.location)|\(stat(sample.file))|\(sample.label)")
         }
-        let name = "\(dataset.task.rawValue)-\(split.rawValue)-\(String(hash, radix: 16)).lines-pixels"
+        let name = "\(dataset.task.rawValue)-\(split.rawValue)-\(hash.hex).lines-pixels"
         return directory.appendingPathComponent(name)
     }
 

@@ -293,8 +293,8 @@ public final class ExperimentRunner: @unchecked Sendable {
             let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             text += "\(url.path)|\(size)|\(time)\n"
         }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in text.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return String(hash, radix: 16)
+        var hash = FNV1a()
+        hash.add(text)
+        return hash.hex
     }
 }

@@ -93,7 +93,7 @@ public final class GradientEngine: @unchecked Sendable {
         if shares == 1 {
             body(0)
         } else {
-            _BLASThreads.singleThreaded {
+            BLASThreads.singleThreaded {
                 DispatchQueue.concurrentPerform(iterations: shares, execute: body)
             }
         }
