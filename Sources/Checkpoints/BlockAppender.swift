@@ -23,9 +23,12 @@ final class BlockAppender {
     private var current = 0
     private var fill = 0
     private var blockStart = 0
-    /// Used only on `queue` once created.
+    /// Used only on `queue` while blocks are in flight.
     private var directFD: Int32
     private let queue = DispatchQueue(label: "lines.block-appender")
+    /// Blocks handed to `queue` and not written yet (waited on with `group.wait()`, never with
+    /// `queue.sync`, which would deadlock if the last reference went away on `queue`).
+    private let group = DispatchGroup()
     /// One per block: available when the block is free to fill.
     private let free = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
     private let lock = NSLock()
@@ -45,7 +48,7 @@ final class BlockAppender {
     }
 
     deinit {
-        queue.sync {}
+        group.wait()
         // The block being filled is held; libdispatch refuses to free a semaphore below its
         // initial value.
         free[current].signal()
@@ -85,9 +88,11 @@ final class BlockAppender {
     /// its previous write is done.
     private func flushBlock() throws {
         let i = current, start = blockStart
+        group.enter()
         queue.async { [self] in
             do { try writeBlock(block(i), at: start) } catch { setFailure(error) }
             free[i].signal()
+            group.leave()
         }
         blockStart += BlockAppender.blockSize
         fill = 0
@@ -125,7 +130,7 @@ final class BlockAppender {
     }
 
     /// Waits until the writer thread is idle (before the file is closed or deleted).
-    func waitForWrites() { queue.sync {} }
+    func waitForWrites() { group.wait() }
 
     /// Writes what is left (a partial block, with a buffered write) and waits for the writer
     /// thread; call once, last.
@@ -133,9 +138,8 @@ final class BlockAppender {
         if fill > 0 { try file.write(UnsafeRawBufferPointer(start: block(current), count: fill), at: blockStart) }
         blockStart += fill
         fill = 0
-        queue.sync {
-            if directFD >= 0 { close(directFD); directFD = -1 }
-        }
+        group.wait()
+        if directFD >= 0 { close(directFD); directFD = -1 }
         if let failure = takeFailure() { throw failure }
     }
 }
