@@ -13,7 +13,7 @@ import Tensors
 /// | sum / average | 1 |
 /// | ties | 1/64 sample + 1 (exact k-th value in a window, + ‖Σ τ‖₁; 2 histogram passes if the window misses) + 1 (majority sign, + ‖τ_MTL‖₁ for LiNeS) + 1 (write) |
 /// | ties (T ≤ 64) | 1/64 sample + 1 (k-th value, sign election, ‖τ_TIES‖₁; see ``_Engine/fusedTIES(percent:aggregation:)``) + 1 (write) |
-/// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + 3 with `useTies` |
+/// | consensus | 1 (‖τ_MTL‖₁, LiNeS only) + 1 (write); + the TIES sample and pass with `useTies` |
 ///
 /// ```swift
 /// let inputs = try MergeInputs(pretrained: p, finetuned: tasks)
@@ -47,39 +47,21 @@ public enum Merger {
         let trimK: Double? = method == .ties || method == .magMasking ? options.effectiveK : (useTIES ? 20 : nil)
         let wantNormSummed = options.lines != nil && options.lines?.alpha == nil && method != .sum
         var normSummed: Double?
-        // Plain TIES, when τ_TIES fits in memory: one full pass does the selection, the sign
-        // election and the merge (see ``_Engine/fusedTIES(percent:aggregation:)``).
-        var merged: _FusedTIESOutcome.Merged?
-        var thresholdsFound = false
-        if method == .ties, !options.streamingTIES, let trimK {
-            let setThresholds = { (kth: [Float], kept: [Int], norm: Double) in
-                engine.kth = kth
-                report.thresholds = kth
-                report.keptFraction = kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-                if wantNormSummed { normSummed = norm }
-                thresholdsFound = true
-            }
-            switch try engine.fusedTIES(percent: trimK, aggregation: options.aggregation) {
-            case .notApplicable:
-                break
-            case .windowMissed:
-                let rank = MagnitudeSelection.kthRank(count: d, percent: trimK)
-                let sel = try engine.selectThresholdsByHistograms(percent: trimK, rank: rank, normSummed: wantNormSummed)
-                setThresholds(sel.kth, sel.kept, sel.normSummed ?? 0)
-            case let .thresholds(kth, kept, norm):
-                setThresholds(kth, kept, norm)
-            case let .merged(m):
-                setThresholds(m.kth, m.kept, m.normSummed)
-                engine.majority = m.majority
-                report.majoritySign = m.majority
-                report.fusedTIES = true
-                merged = m
-            }
-        }
-        _Stream.mark("global quantities found")
+        // Plain TIES + LiNeS with α from the norms: ‖τ_MTL‖₁ comes with the sign election.
+        let fuseNorm = method == .ties && options.lines != nil && options.lines?.alpha == nil
+        var fusedNorm: Double?
         if let trimK {
             report.k = trimK
-            if !thresholdsFound {
+            if useTIES {
+                let g = try engine.tiesGlobals(percent: trimK, aggregation: method == .ties ? options.aggregation : .sum,
+                                               fused: !options.streamingTIES, normSummed: wantNormSummed, normMerged: fuseNorm)
+                report.thresholds = g.kth
+                report.keptFraction = g.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+                report.majoritySign = g.majority
+                report.fusedTIES = g.fused
+                normSummed = g.normSummed
+                fusedNorm = g.normMerged
+            } else {
                 let sel = try engine.selectThresholds(percent: trimK, normSummed: wantNormSummed)
                 engine.kth = sel.kth
                 report.thresholds = sel.kth
@@ -87,15 +69,7 @@ public enum Merger {
                 normSummed = sel.normSummed
             }
         }
-        // Plain TIES + LiNeS with α from the norms: ‖τ_MTL‖₁ comes with the sign election.
-        let fuseNorm = method == .ties && options.lines != nil && options.lines?.alpha == nil
-        var fusedNorm: Double? = merged?.normMerged
-        if useTIES, merged == nil {
-            let election = try engine.majoritySign(mergedNorm: fuseNorm ? options.aggregation : nil)
-            engine.majority = election.sign
-            fusedNorm = election.normMerged
-            report.majoritySign = engine.majority
-        }
+        _Stream.mark("global quantities found")
         if method == .magMasking {
             return try engine.writeMagMasking(options: options, to: output, report: report)
         }
@@ -189,12 +163,11 @@ public enum Merger {
         var report = MergeReport(method: useTies ? "tall-masks (ties)" : "tall-masks", tasks: inputs.taskNames, parameterCount: d)
         if useTies {
             report.k = 20
-            let sel = try engine.selectThresholds(percent: 20, normSummed: false)
-            engine.kth = sel.kth
-            report.thresholds = sel.kth
-            report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-            engine.majority = try engine.majoritySign().sign
-            report.majoritySign = engine.majority
+            let g = try engine.tiesGlobals(percent: 20, aggregation: .sum, fused: true, normSummed: false, normMerged: false)
+            report.thresholds = g.kth
+            report.keptFraction = g.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+            report.majoritySign = g.majority
+            report.fusedTIES = g.fused
         }
         let kernel = _MTLKernel(base: useTies ? .ties(.sum) : .sum, consensus: .none, taskCount: T,
                                 kth: engine.kthPointer, majority: engine.majority)
