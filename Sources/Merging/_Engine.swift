@@ -393,16 +393,7 @@ final class _Engine {
     /// `scale(key)` returns (λ of the key, optional outer coefficient applied after it).
     func write(kernel: _MTLKernel, to output: URL, taskVectorOnly: Bool,
                scale: (String) -> (Float, Float?)) throws -> (nonZero: Int, kept: Int) {
-        var writer = try makeTensorWriter(url: output, tensors: inputs.tensors)
-        // F32 tensors of a single safetensors file are written by the workers, each its own part
-        // of each chunk right after computing it (while it is in cache, and on both cores),
-        // instead of by one thread per tensor after the tensor is complete.
-        var direct = writer as? SafetensorsWriter
-        // When the file's layout is the flattening order (one dtype: names sorted), each tensor
-        // is appended as it completes, front to back with direct I/O (no page-cache copy);
-        // otherwise F32 tensors are written in place by the workers as each chunk is computed.
-        let sequential = direct.map { $0.layout.map(\.name) == inputs.tensors.map(\.name) } ?? false
-        let fileOffsets: [Int?] = inputs.tensors.map { info in sequential ? nil : direct?.f32DataOffset(info.name) }
+        var file = try _Output(url: output, inputs: inputs)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
         defer { out.deallocate() }
         var nonZero = [Int](repeating: 0, count: workers)
@@ -412,7 +403,7 @@ final class _Engine {
             try stream.sweep("writing \(output.lastPathComponent)") { c in
                 let (lam, outer) = scale(c.info.name)
                 let dst = out + c.start
-                let fileOffset = fileOffsets[c.key].map { $0 + 4 * c.start }
+                let inPlace = file.inPlaceOffset(c.key) != nil
                 nonZero.withUnsafeMutableBufferPointer { nz in
                     kept.withUnsafeMutableBufferPointer { kp in
                         errors.withUnsafeMutableBufferPointer { ep in
@@ -421,10 +412,10 @@ final class _Engine {
                                 self.stream.release(c, r)
                                 nz[p] += s.nonZero
                                 kp[p] += s.kept
-                                if let fileOffset, let direct, ep[p] == nil {
+                                if inPlace, ep[p] == nil {
                                     do {
-                                        try direct.writeF32Part(UnsafeBufferPointer(start: dst + r.lowerBound, count: r.count),
-                                                                atFile: fileOffset + 4 * r.lowerBound)
+                                        try file.writePart(UnsafeBufferPointer(start: dst + r.lowerBound, count: r.count),
+                                                           key: c.key, at: c.start + r.lowerBound)
                                     } catch { ep[p] = error }
                                 }
                             }
@@ -433,20 +424,11 @@ final class _Engine {
                 }
                 if let e = errors.first(where: { $0 != nil }) { throw e! }
             } endOfTensor: { ki in
-                let info = self.inputs.tensors[ki]
-                if sequential {
-                    try direct!.append(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
-                } else if fileOffsets[ki] != nil {
-                    direct?.markWritten(info.name)
-                } else if direct != nil {
-                    try direct!.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
-                } else {
-                    try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
-                }
+                try file.finishTensor(self.inputs.tensors[ki], key: ki, values: UnsafeBufferPointer(start: out, count: self.inputs.tensors[ki].count))
             }
-            if let direct { try direct.finish() } else { try writer.finish() }
+            try file.commit()
         } catch {
-            if let direct { direct.abandon() } else { writer.abandon() }
+            file.abandon()
             throw error
         }
         return (nonZero.reduce(0, +), kept.reduce(0, +))
@@ -463,7 +445,7 @@ final class _Engine {
         var nonZero = 0
         for task in 0..<T {
             let url = output.appendingPathComponent("\(inputs.taskNames[task]).safetensors")
-            var writer = try makeTensorWriter(url: url, tensors: inputs.tensors)
+            var file = try _Output(url: url, inputs: inputs, allowInPlace: false)
             let threshold = kthPointer[task]
             var nz = [Int](repeating: 0, count: workers)
             do {
@@ -484,12 +466,11 @@ final class _Engine {
                         }
                     }
                 } endOfTensor: { ki in
-                    let info = self.inputs.tensors[ki]
-                    try writer.write(info.name, floats: UnsafeBufferPointer(start: out, count: info.count))
+                    try file.finishTensor(self.inputs.tensors[ki], key: ki, values: UnsafeBufferPointer(start: out, count: self.inputs.tensors[ki].count))
                 }
-                try writer.finish()
+                try file.commit()
             } catch {
-                writer.abandon()
+                file.abandon()
                 throw error
             }
             nonZero += nz.reduce(0, +)
