@@ -45,13 +45,16 @@ for round in $(seq 1 "$ROUNDS"); do
   measure io_read_write bash -c "cat $PT ${FT[*]} > /dev/null && cp $PT $OUT/io_copy.safetensors && sync"
   measure lines_ties_lines "$LINES" merge --method ties --k 20 --lines --beta 1.0 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_ties.safetensors"
   measure lines_consensus_lines "$LINES" merge --method consensus --tall-lambda 0.4 --lines --beta 0.6 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_consensus.safetensors"
-  for name in io_read_write lines_ties_lines lines_consensus_lines; do
+  # The same TIES merge on the portable Swift kernels (what a CPU without AVX-512 runs).
+  measure lines_ties_lines_portable env LINES_NO_AVX512=1 "$LINES" merge --method ties --k 20 --lines --beta 1.0 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_ties_portable.safetensors"
+  for name in io_read_write lines_ties_lines lines_consensus_lines lines_ties_lines_portable; do
     SAMPLES[$name]="${SAMPLES[$name]:-} ${WALL[$name]:-}"
     SAMPLES_RSS[$name]="${SAMPLES_RSS[$name]:-} ${RSS[$name]:-}"
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
-for name in io_read_write lines_ties_lines lines_consensus_lines; do
+cmp -s "$OUT/lines_ties.safetensors" "$OUT/lines_ties_portable.safetensors" && echo "ties output: AVX-512 and portable kernels byte-identical" || echo "ties output: AVX-512 and portable kernels DIFFER"
+for name in io_read_write lines_ties_lines lines_consensus_lines lines_ties_lines_portable; do
   WALL[$name]=$(echo "${SAMPLES[$name]}" | median)
   RSS[$name]=$(echo "${SAMPLES_RSS[$name]}" | tr ' ' '\n' | sort -g | tail -1)
   printf '%-28s median %6.2f s over%s s; peak RSS %s MB\n' "$name" "${WALL[$name]}" "${SAMPLES[$name]}" "${RSS[$name]}"
@@ -90,3 +93,4 @@ echo "reference / lines, consensus+LiNeS:  time $(ratio reference_consensus_line
 echo "mergekit TIES / lines ties+LiNeS:    time $(ratio mergekit_ties lines_ties_lines)x, RSS $(mratio mergekit_ties lines_ties_lines)x"
 echo "lines ties+LiNeS / read+write only:  $(ratio lines_ties_lines io_read_write)x"
 echo "lines consensus+LiNeS / read+write:  $(ratio lines_consensus_lines io_read_write)x"
+echo "lines ties+LiNeS, portable kernels / read+write: $(ratio lines_ties_lines_portable io_read_write)x"

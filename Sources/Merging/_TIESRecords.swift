@@ -3,7 +3,6 @@ import Foundation
 /// Per-worker side records and sums of the fused TIES pass, the records in lazily touched
 /// huge-page memory.
 final class _TIESRecords {
-    let T: Int
     /// Uncertain parameters (some |τ_t| inside its narrow k-th-value window, or a NaN sum), as
     /// 32-bit words: a 64-bit mask of the tasks whose |τ_t| is not certainly trimmed (low word
     /// first), then those τ_t in task order; the other τ_t count as 0 (trimmed) in the fix-up.
@@ -23,7 +22,6 @@ final class _TIESRecords {
 
     /// Room for `uncertain` records of every task.
     init?(taskCount: Int, uncertain: Int) {
-        T = taskCount
         capacity = uncertain * (2 + taskCount)
         guard let m = _HugeAllocation(bytes: 4 * capacity) else { return nil }
         memory = m

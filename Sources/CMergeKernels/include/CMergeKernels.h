@@ -17,7 +17,7 @@ typedef struct {
 typedef struct {
     const float *base;              ///< θ0 at the part's first parameter
     const float *const *tasks;      ///< θ_t at the part's first parameter, T pointers
-    int32_t T;
+    int32_t T;                      ///< 1 … 64 (the task masks are 64-bit)
     int64_t count;
     int32_t aggregation;            ///< 0 sum, 1 mean, 2 max
     const int32_t *lower, *upper;   ///< k-th-value windows (magnitude bits, ≤ 2³¹ − 1)
