@@ -1,4 +1,5 @@
-// AVX-512 versions of the two TIES passes of the Merging module, 16 parameters at a time.
+// AVX-512 (16 parameters at a time) and AVX2 (8 at a time, merge_kernels_avx2.c) versions of
+// the two TIES passes of the Merging module, chosen at run time.
 //
 // Every value is computed with the same IEEE float operations, in the same task order, as the
 // Swift kernels (`_TIESLanes`, `_MTLKernel`, `_Engine.fusedTIES`): masked adds leave a lane
@@ -10,36 +11,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// `LINES_NO_AVX512=1` keeps the portable Swift kernels (for testing them on AVX-512 machines).
-static int getenv_disabled(void) { return getenv("LINES_NO_AVX512") != NULL; }
+/// The kernel set asked for in the environment: `LINES_MERGE_KERNELS=portable|avx2|avx512` caps
+/// the choice (for testing the others on one machine); `LINES_NO_AVX512=1` is `portable`.
+static int requested_level(void) {
+    if (getenv("LINES_NO_AVX512") != NULL) return 0;
+    const char *k = getenv("LINES_MERGE_KERNELS");
+    if (k == NULL || *k == 0) return 2;
+    if (strcmp(k, "portable") == 0) return 0;
+    if (strcmp(k, "avx2") == 0) return 1;
+    return 2;
+}
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "_kernel_common.h"
 
-int lines_merge_kernels_available(void) {
-    if (getenv_disabled()) return 0;
+int lines_merge_kernels_supported(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return 1;
+    return 0;
 }
+
+int lines_merge_kernels_level(void) {
+    const int supported = lines_merge_kernels_supported(), requested = requested_level();
+    return supported < requested ? supported : requested;
+}
+
+int lines_merge_kernels_available(void) { return lines_merge_kernels_level() == 2; }
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")))
-
-/// Adds the 8 lanes `v` (already masked; magnitudes taken here) to `n`.
-AVX512 static inline void norm_add(lines_norm8 *n, __m256 v) {
-    __m256 mag = _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32(0x7FFFFFFF)));
-    __m256 lanes = _mm256_add_ps(_mm256_loadu_ps(n->lanes), mag);
-    if (++n->groups == 32) {
-        float l[8];
-        _mm256_storeu_ps(l, lanes);
-        double s = 0;
-        for (int k = 0; k < 8; k++) s += (double)l[k];
-        n->flushed += s;
-        lanes = _mm256_setzero_ps();
-        n->groups = 0;
-    }
-    _mm256_storeu_ps(n->lanes, lanes);
-}
 
 AVX512 static inline __m256 half(__m512 v, int h) {
     return h == 0 ? _mm512_castps512_ps256(v) : _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
@@ -98,7 +99,7 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
     const float *base = a->base;
     const __m512i absMask = _mm512_set1_epi32(0x7FFFFFFF);
     int64_t records = *a->recordCount, words = *a->recordWords;
-    __mmask16 notTrimmed[64];
+    uint32_t notTrimmed[64];
     int full = 0;
     int64_t pos = 0, neg = 0;
     int64_t below[64];
@@ -142,28 +143,10 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
                 *a->candidateOverflow = 1;
             }
         }
-        for (int h = 0; h < halves; h++) norm_add(a->summed, half(sum, h));
+        for (int h = 0; h < halves; h++) lines_norm_add(a->summed, half(sum, h));
         unsure |= _mm512_cmp_ps_mask(sum, sum, _CMP_UNORD_Q);
         unsure &= live;
-        if (unsure) {
-            for (int lane = 0; lane < 16; lane++) {
-                if (!(unsure >> lane & 1)) continue;
-                uint64_t mask = 0;
-                for (int t = 0; t < T; t++) mask |= (uint64_t)((notTrimmed[t] >> lane) & 1) << t;
-                const int n = __builtin_popcountll(mask);
-                if (words + 2 + n > a->recordCapacity) { full = 1; break; }
-                uint32_t *r = a->records + words;
-                r[0] = (uint32_t)mask;
-                r[1] = (uint32_t)(mask >> 32);
-                float *v = (float *)(r + 2);
-                for (uint64_t m = mask; m; m &= m - 1) {
-                    const int t = __builtin_ctzll(m);
-                    *v++ = tasks[t][i + lane] - base[i + lane];
-                }
-                words += 2 + n;
-                records++;
-            }
-        }
+        if (unsure && !full) full = lines_append_records(a, i, 16, (uint32_t)unsure, notTrimmed, &records, &words);
         const __mmask16 certain = ~unsure & live;
         const __m512 zero = _mm512_setzero_ps();
         const __mmask16 up = _mm512_cmp_ps_mask(l.s, zero, _CMP_GT_OQ) & certain;
@@ -176,11 +159,11 @@ AVX512 void lines_fused_ties_avx512(const lines_fused_ties_part *a) {
         const __m512 v = _mm512_mask_mov_ps(plus, down, minus);
         const __mmask16 open = ~decided & certain;
         for (int h = 0; h < halves; h++) {
-            norm_add(a->decided, half(masked(v, decided), h));
+            lines_norm_add(a->decided, half(masked(v, decided), h));
             if (!((open >> (8 * h)) & 0xFF)) continue;
-            norm_add(a->undecidedPlus, half(masked(plus, open), h));
-            norm_add(a->undecidedMinus, half(masked(minus, open), h));
-            norm_add(a->undecidedZero, half(masked(zeroValue, open), h));
+            lines_norm_add(a->undecidedPlus, half(masked(plus, open), h));
+            lines_norm_add(a->undecidedMinus, half(masked(minus, open), h));
+            lines_norm_add(a->undecidedZero, half(masked(zeroValue, open), h));
         }
     }
     for (int t = 0; t < T; t++) a->below[t] += below[t];
@@ -236,8 +219,12 @@ AVX512 int64_t lines_ties_write_avx512(const lines_ties_write_part *a) {
 
 #else
 
+int lines_merge_kernels_supported(void) { return 0; }
+int lines_merge_kernels_level(void) { return 0; }
 int lines_merge_kernels_available(void) { return 0; }
 void lines_fused_ties_avx512(const lines_fused_ties_part *part) { (void)part; }
 int64_t lines_ties_write_avx512(const lines_ties_write_part *part) { (void)part; return 0; }
+void lines_fused_ties_avx2(const lines_fused_ties_part *part) { (void)part; }
+int64_t lines_ties_write_avx2(const lines_ties_write_part *part) { (void)part; return 0; }
 
 #endif

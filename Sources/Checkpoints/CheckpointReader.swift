@@ -57,6 +57,13 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// process's resident set (they stay in the page cache). Streaming merges call it after
     /// each tensor to keep peak memory at a few tensors.
     func evict(_ name: String)
+    /// The tensor's bytes in place in a memory-mapped file, when they are contiguous, row-major and
+    /// little-endian (see ``MappedTensor``); `nil` when reading it needs a copy (strided or
+    /// big-endian `torch.save` views, unknown names).
+    func mapped(_ name: String) -> MappedTensor?
+    /// Bytes of tensor data this reader has copied out of its mapped file by ``read(_:)`` and
+    /// ``readFloat(_:)`` so far (0 for readers that hold their tensors in memory).
+    var copiedBytes: Int { get }
 }
 
 extension CheckpointReader {
@@ -68,8 +75,13 @@ extension CheckpointReader {
     /// Tensor names in sorted (lexicographic, Python `sorted()`) order: the reference's flattening order.
     public var sortedNames: [String] { tensors.map(\.name).sorted(by: pythonLess) }
 
-    /// Default: read the stored bytes and convert.
+    /// Default: decode straight from the map when the tensor is ``mapped(_:)``, else read the
+    /// stored bytes and convert.
     public func readFloat(_ name: String) throws -> Tensor {
+        if let m = mapped(name), let info = info(name) {
+            guard info.dtype.isConvertible else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
+            return MappedTensor.decodeFloat(m, info: info, counter: nil)
+        }
         let stored = try read(name)
         do { return try stored.floatTensor() } catch {
             throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: stored.dtype.rawValue)
@@ -77,6 +89,10 @@ extension CheckpointReader {
     }
 
     public func evict(_ name: String) {}
+
+    public func mapped(_ name: String) -> MappedTensor? { nil }
+
+    public var copiedBytes: Int { 0 }
 
     /// Total parameters (elements).
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.count } }

@@ -123,22 +123,26 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
         if let r = ranges[name] { file.release(r) }
     }
 
+    private let copies = CopiedBytes()
+    public var copiedBytes: Int { copies.count }
+
+    public func mapped(_ name: String) -> MappedTensor? {
+        ranges[name].map { MappedTensor(file: file, range: $0) }
+    }
+
     public func read(_ name: String) throws -> StoredTensor {
         guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
         let info = tensors[i]
         guard info.dtype.byteSize != nil else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
-        return StoredTensor(dtype: info.dtype, shape: info.shape, data: [UInt8](try rawBytes(name)))
+        let raw = try rawBytes(name)
+        copies.add(raw.count)
+        return StoredTensor(dtype: info.dtype, shape: info.shape, data: [UInt8](raw))
     }
 
     public func readFloat(_ name: String) throws -> Tensor {
-        guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard let i = index[name], let m = mapped(name) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
         let info = tensors[i]
         guard info.dtype.isConvertible else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
-        let raw = try rawBytes(name)
-        var out = [Float](repeating: 0, count: info.count)
-        out.withUnsafeMutableBufferPointer { d in
-            if let base = d.baseAddress { DTypeConversion.decode(raw, dtype: info.dtype, count: info.count, into: base) }
-        }
-        return Tensor(shape: info.shape, scalars: out)
+        return MappedTensor.decodeFloat(m, info: info, counter: copies)
     }
 }

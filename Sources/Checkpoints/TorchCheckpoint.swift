@@ -14,8 +14,9 @@ import Tensors
 ///    `_non_persistent_buffers_set`, then its `_modules` recursively with `name.` prefixes, giving
 ///    `model.visual.transformer.resblocks.0.attn.in_proj_weight`; `None` entries are skipped.
 ///
-/// Tensors are views (storage, offset, size, stride); ``read(_:)`` materialises them as
-/// contiguous little-endian bytes. Every view is bounds-checked against its storage record when
+/// Tensors are views (storage, offset, size, stride); ``mapped(_:)`` hands out a contiguous
+/// little-endian view in place (no copy), and ``read(_:)`` materialises any view as contiguous
+/// little-endian bytes. Every view is bounds-checked against its storage record when
 /// the archive is opened.
 public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
     public let url: URL
@@ -72,7 +73,35 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
 
     public func read(_ name: String) throws -> StoredTensor {
         guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
-        return try archive.materialize(views[i], tensor: name)
+        let t = try archive.materialize(views[i], tensor: name)
+        copies.add(t.data.count)
+        return t
+    }
+
+    private let copies = CopiedBytes()
+    public var copiedBytes: Int { copies.count }
+
+    public func readFloat(_ name: String) throws -> Tensor {
+        guard let i = index[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        let info = tensors[i]
+        guard info.dtype.isConvertible else { throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: info.dtype.rawValue) }
+        if let m = mapped(name) { return MappedTensor.decodeFloat(m, info: info, counter: copies) }
+        let stored = try archive.materialize(views[i], tensor: name)
+        copies.add(stored.data.count)
+        do { return try stored.floatTensor() } catch {
+            throw CheckpointError.unsupportedDType(path: url.path, tensor: name, dtype: stored.dtype.rawValue)
+        }
+    }
+
+    /// The view's bytes in place when it is contiguous and the archive little-endian (validated
+    /// against its record when the archive was opened).
+    public func mapped(_ name: String) -> MappedTensor? {
+        guard let i = index[name] else { return nil }
+        let view = views[i]
+        guard view.isContiguous, !archive.isBigEndian,
+              let total = StoredTensor.byteCount(dtype: view.dtype, shape: view.shape),
+              let range = try? archive.viewRange(view, tensor: name), range.count >= total else { return nil }
+        return MappedTensor(file: archive.zip.file, range: range.lowerBound..<(range.lowerBound + total))
     }
 
     public func evict(_ name: String) {

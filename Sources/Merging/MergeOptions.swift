@@ -29,8 +29,8 @@ public struct MergeOptions: Sendable {
     public var unscaledOutput: Bool = false
     /// Testing: TIES through the separate window and sign-election passes (no fused pass).
     var streamingTIES = false
-    /// Testing: the portable Swift kernels even where the AVX-512 ones could run.
-    var portableKernels = false
+    /// Testing: this kernel set (capped at what the CPU runs) instead of ``MergeKernels/selected``.
+    var kernels: MergeKernels?
 
     /// Options for `method` with the reference's defaults.
     public init(method: MergeMethod) {

@@ -37,7 +37,7 @@ public enum Merger {
         let masks = try options.masks?.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
         let map: LayerMap? = options.lines == nil ? nil : try inputs.layerMap(pattern: options.layerPattern)
         let engine = _Engine(inputs: inputs, progress: progress)
-        if options.portableKernels { engine.useAVX512 = false }
+        if let k = options.kernels { engine.kernels = min(k, MergeKernels.supported) }
         var report = MergeReport(method: options.method.rawValue, tasks: inputs.taskNames, parameterCount: d)
         report.coefficient = options.coefficient
         let method = options.method
@@ -76,7 +76,7 @@ public enum Merger {
 
         var kernel = _MTLKernel(base: useTIES ? .ties(method == .ties ? options.aggregation : .sum) : .sum,
                                 consensus: .none, taskCount: T, kth: engine.kthPointer, majority: engine.majority)
-        kernel.avx512 = engine.useAVX512
+        kernel.kernels = engine.kernels
         let lambdas = UnsafeMutablePointer<Float>.allocate(capacity: T)
         defer { lambdas.deallocate() }
         for t in 0..<T { lambdas[t] = Float(options.tallLambdas.count == 1 ? options.tallLambdas[0] : options.tallLambdas[t]) }

@@ -14,8 +14,8 @@ final class _Engine {
         set { for t in 0..<T { kthPointer[t] = t < newValue.count ? newValue[t] : 0 } }
     }
     var majority: Float = 0
-    /// Whether the AVX-512 kernels run (``_Engine/avx512``, unless a test turns them off).
-    var useAVX512 = _Engine.avx512
+    /// The kernel set of the TIES passes (``MergeKernels/selected``, unless a test picks another).
+    var kernels = MergeKernels.selected
     private let workers = Parallel.threadCount
 
     init(inputs: MergeInputs, progress: MergeProgress?) {

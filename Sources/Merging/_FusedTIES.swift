@@ -134,8 +134,8 @@ extension _Engine {
         try stream.sweep("TIES (top-\(k)% threshold, sign election, merge)") { c in
             _Stream.run(_Stream.parts(count: c.count)) { p, r in
                 let rec = records[p]
-                if self.useAVX512 {
-                    self.fusedPartAVX512(c, r, worker: p, aggregation: agg, windows: windows, bounds: (lower, upper, sureLower, sureUpper), records: rec)
+                if self.kernels != .portable {
+                    self.fusedPartC(c, r, worker: p, aggregation: agg, windows: windows, bounds: (lower, upper, sureLower, sureUpper), records: rec)
                     self.stream.release(c, r)
                     return
                 }

@@ -38,8 +38,8 @@ struct _MTLKernel {
     var taskCount: Int
     var kth: UnsafePointer<Float>
     var majority: Float
-    /// Run plain TIES on the AVX-512 kernel (only where ``_Engine/avx512``).
-    var avx512 = false
+    /// The kernel set for plain TIES (the C kernels only where the CPU has them).
+    var kernels = MergeKernels.portable
 
     /// The base value (Σ τ_t or TIES) at lanes `j..<j+8`.
     @inline(__always)
@@ -118,8 +118,8 @@ struct _MTLKernel {
     /// values of τ_MTL, parameters the consensus mask keeps).
     func compute(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
                  finish: Finish? = nil) -> (nonZero: Int, kept: Int) {
-        if avx512, case .ties(let agg) = base, case .none = consensus, let finish {
-            return (computeTIESAVX512(c, r, into: out, aggregation: agg, finish: finish), r.count)
+        if kernels != .portable, case .ties(let agg) = base, case .none = consensus, let finish {
+            return (computeTIESC(c, r, into: out, aggregation: agg, finish: finish), r.count)
         }
         return withBase { baseValue in
             var nz = _I8(repeating: 0)
@@ -155,9 +155,10 @@ struct _MTLKernel {
         }
     }
 
-    /// ``compute(_:_:into:finish:)`` for plain TIES on the AVX-512 kernel (see `CMergeKernels.h`):
-    /// the same operations, 16 parameters at a time; returns the non-zero count.
-    private func computeTIESAVX512(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
+    /// ``compute(_:_:into:finish:)`` for plain TIES on the AVX-512 or AVX2 kernel (see
+    /// `CMergeKernels.h`): the same operations, 16 or 8 parameters at a time; returns the
+    /// non-zero count.
+    private func computeTIESC(_ c: _Chunk, _ r: Range<Int>, into out: UnsafeMutablePointer<Float>,
                                    aggregation: TIESAggregation, finish: Finish) -> Int {
         let T = taskCount
         return withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: max(T, 1)) { tasks in
@@ -167,7 +168,7 @@ struct _MTLKernel {
                 aggregation: aggregation == .sum ? 0 : (aggregation == .mean ? 1 : 2), kth: kth, majority: majority,
                 lambda: finish.lambda, hasOuter: finish.outer == nil ? 0 : 1, outer: finish.outer ?? 1,
                 taskVectorOnly: finish.taskVectorOnly ? 1 : 0, out: out + r.lowerBound)
-            return Int(lines_ties_write_avx512(&part))
+            return Int(kernels == .avx512 ? lines_ties_write_avx512(&part) : lines_ties_write_avx2(&part))
         }
     }
 }

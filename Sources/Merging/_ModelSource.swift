@@ -2,20 +2,23 @@ import Foundation
 import Checkpoints
 import Tensors
 
-/// Reads chunks of one checkpoint's tensors as `Float`, without copying when the file is a
-/// memory-mapped little-endian F32 safetensors file, and releases the mapped pages afterwards.
+/// Reads chunks of one checkpoint's tensors as `Float`, in place when the tensor's bytes are
+/// mapped (``CheckpointReader/mapped(_:)``: safetensors, sharded folders and contiguous `.pt`
+/// views alike), converting chunk by chunk for other dtypes, and releases the mapped pages
+/// afterwards. Only a tensor that cannot be mapped (a strided or big-endian `.pt` view) is
+/// materialised whole.
 final class _ModelSource {
     let reader: any CheckpointReader
-    private let safetensors: SafetensorsFile?
     private let scratch: UnsafeMutablePointer<Float>
     private let scratchCount: Int
     private var whole: UnsafeMutablePointer<Float>?
     private var wholeCapacity = 0
     private var wholeKey: String?
+    /// The mapping of the tensor being streamed (looked up once per tensor).
+    private var current: (name: String, mapped: MappedTensor?)?
 
     init(reader: any CheckpointReader, chunkSize: Int) {
         self.reader = reader
-        safetensors = reader as? SafetensorsFile
         scratchCount = chunkSize
         scratch = .allocate(capacity: chunkSize)
     }
@@ -25,11 +28,17 @@ final class _ModelSource {
         whole?.deallocate()
     }
 
+    private func mapping(_ info: TensorInfo) -> MappedTensor? {
+        if let c = current, c.name == info.name { return c.mapped }
+        let m = reader.mapped(info.name)
+        current = (info.name, m)
+        return m
+    }
+
     /// Values `range` of tensor `info` as `Float`; valid until the next call.
     func chunk(_ info: TensorInfo, _ range: Range<Int>) throws -> UnsafePointer<Float> {
-        if let st = safetensors {
-            let raw = try st.rawBytes(info.name)
-            let size = info.dtype.byteSize ?? 1
+        if let m = mapping(info), info.dtype.isConvertible, let size = info.dtype.byteSize {
+            let raw = m.bytes
             if info.dtype == .f32, let base = raw.baseAddress, Int(bitPattern: base) % 4 == 0 {
                 return base.assumingMemoryBound(to: Float.self) + range.lowerBound
             }
@@ -54,15 +63,19 @@ final class _ModelSource {
         return UnsafePointer(whole + range.lowerBound)
     }
 
-    /// Drops the mapped pages of `range` from the resident set.
+    /// Drops the mapped pages of `range` from the resident set. Workers call it concurrently
+    /// while `info` is the current tensor, so it only reads the cached mapping.
     func release(_ info: TensorInfo, _ range: Range<Int>) {
-        guard let st = safetensors, let r = st.ranges[info.name], let size = info.dtype.byteSize else { return }
-        st.file.release((r.lowerBound + range.lowerBound * size)..<(r.lowerBound + range.upperBound * size))
+        let m: MappedTensor?
+        if let c = current, c.name == info.name { m = c.mapped } else { m = reader.mapped(info.name) }
+        guard let m, let size = info.dtype.byteSize else { return }
+        m.release((range.lowerBound * size)..<(range.upperBound * size))
     }
 
     /// Done with `info`: evict its pages and forget any cached copy.
     func finish(_ info: TensorInfo) {
         reader.evict(info.name)
         wholeKey = nil
+        current = nil
     }
 }

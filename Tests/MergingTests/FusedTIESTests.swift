@@ -31,13 +31,13 @@ struct FusedTIESTests {
         return try MergeInputs(pretrained: p, finetuned: tasks)
     }
 
-    static func merge(_ inputs: MergeInputs, _ agg: TIESAggregation, lines: Bool, fused: Bool, portable: Bool) throws -> (MergeReport, [UInt8]) {
+    static func merge(_ inputs: MergeInputs, _ agg: TIESAggregation, lines: Bool, fused: Bool, kernels: MergeKernels) throws -> (MergeReport, [UInt8]) {
         var options = MergeOptions(method: .ties)
         options.aggregation = agg
         options.layerPattern = #"blocks\.(\d+)\."#
         if lines { options.lines = (alpha: nil, beta: 0.5) }
         options.streamingTIES = !fused
-        options.portableKernels = portable
+        options.kernels = kernels
         let out = try scratchFolder().appendingPathComponent("out.safetensors")
         let report = try Merger.merge(inputs, options: options, to: out)
         return (report, [UInt8](try Data(contentsOf: out)))
@@ -50,25 +50,31 @@ struct FusedTIESTests {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    @Test("the fused pass (AVX-512 and portable kernels) gives the streaming passes' thresholds, sign and bytes",
+    @Test("the fused pass (portable, AVX2 and AVX-512 kernels) gives the streaming passes' thresholds, sign and bytes",
           arguments: [TIESAggregation.mean, .sum, .max], [false, true])
     func fusedEqualsStreaming(aggregation: TIESAggregation, special: Bool) throws {
-        let inputs = try Self.inputs(T: 5, n: 70_000, special: special)
+        let inputs = try Self.inputs(T: 5, n: 70_003, special: special)
         for lines in [false, true] {
-            let (streaming, streamingBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: false, portable: true)
-            let (portable, portableBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: true, portable: true)
-            let (native, nativeBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: true, portable: false)
-            #expect(!streaming.fusedTIES)
-            #expect(portable.fusedTIES && native.fusedTIES)
-            for r in [portable, native] {
-                #expect(r.thresholds == streaming.thresholds)
-                #expect(r.keptFraction == streaming.keptFraction)
-                #expect(r.majoritySign == streaming.majoritySign)
-                #expect(r.nonZeroFraction == streaming.nonZeroFraction)
+            let (streaming, streamingBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: false, kernels: .portable)
+            let (portable, portableBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: true, kernels: .portable)
+            // Every C kernel set this CPU runs (AVX2 on any x86-64 CPU since 2013; AVX-512 where present).
+            for kernels in MergeKernels.allCases where kernels != .portable && kernels <= MergeKernels.supported {
+                let (native, nativeBytes) = try Self.merge(inputs, aggregation, lines: lines, fused: true, kernels: kernels)
+                #expect(native.fusedTIES)
+                #expect(native.thresholds == streaming.thresholds)
+                #expect(native.keptFraction == streaming.keptFraction)
+                #expect(native.majoritySign == streaming.majoritySign)
+                #expect(native.nonZeroFraction == streaming.nonZeroFraction)
+                // Every kernel set sums the norms in the same order: identical bytes, α included.
+                #expect(portableBytes == nativeBytes, "\(kernels) kernels")
+                #expect(portable.normMerged == native.normMerged, "\(kernels) kernels")
             }
-            // Both kernels sum the norms in the same order: identical bytes, α included.
-            #expect(portableBytes == nativeBytes)
-            #expect(portable.normMerged == native.normMerged)
+            #expect(!streaming.fusedTIES)
+            #expect(portable.fusedTIES)
+            #expect(portable.thresholds == streaming.thresholds)
+            #expect(portable.keptFraction == streaming.keptFraction)
+            #expect(portable.majoritySign == streaming.majoritySign)
+            #expect(portable.nonZeroFraction == streaming.nonZeroFraction)
             if lines {
                 // ‖τ_TIES‖₁ is summed (in Float lanes) in another order than the streaming pass:
                 // α may differ in its last bits, so the values by a rounding step at most.
@@ -83,6 +89,21 @@ struct FusedTIESTests {
                 #expect(portableBytes == streamingBytes)
             }
         }
+    }
+
+    @Test("the kernel choice follows the CPU: AVX2 or better on x86-64 CPUs that have it")
+    func dispatch() throws {
+        #if arch(x86_64)
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let words = Set(flags.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init))
+        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(words.contains)
+        if !flags.isEmpty {
+            #expect(MergeKernels.supported == (avx512 ? .avx512 : (words.contains("avx2") ? .avx2 : .portable)))
+        }
+        #else
+        #expect(MergeKernels.supported == .portable)
+        #endif
+        #expect(MergeKernels.selected <= MergeKernels.supported)
     }
 
     @Test("k = 100 (keep everything) takes the streaming passes; k = 20 the fused one")

@@ -39,8 +39,19 @@ typedef struct {
     lines_norm8 *decided, *undecidedPlus, *undecidedMinus, *undecidedZero, *summed;
 } lines_fused_ties_part;
 
-/// Whether the AVX-512 kernels can run on this CPU.
+/// The best kernel set this CPU runs: 2 AVX-512 (F, BW, DQ, VL), 1 AVX2, 0 none (portable Swift).
+int lines_merge_kernels_supported(void);
+
+/// The kernel set to use: `lines_merge_kernels_supported()`, capped by `LINES_MERGE_KERNELS`
+/// (`portable`, `avx2`, `avx512`) or `LINES_NO_AVX512=1` (portable).
+int lines_merge_kernels_level(void);
+
+/// Whether the AVX-512 kernels are to be used (`lines_merge_kernels_level() == 2`).
 int lines_merge_kernels_available(void);
+
+/// Runs one part with AVX2 (8 parameters at a time; the same operations and order as the
+/// AVX-512 and Swift kernels); call only when `lines_merge_kernels_supported() >= 1`.
+void lines_fused_ties_avx2(const lines_fused_ties_part *part);
 
 /// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
 void lines_fused_ties_avx512(const lines_fused_ties_part *part);
@@ -64,5 +75,8 @@ typedef struct {
 
 /// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
 int64_t lines_ties_write_avx512(const lines_ties_write_part *part);
+
+/// Runs one part with AVX2; call only when `lines_merge_kernels_supported() >= 1`.
+int64_t lines_ties_write_avx2(const lines_ties_write_part *part);
 
 #endif

@@ -2,8 +2,8 @@ import Foundation
 import CMergeKernels
 
 extension _Engine {
-    /// One part of the fused pass on the AVX-512 kernel (see `CMergeKernels.h`).
-    func fusedPartAVX512(_ c: _Chunk, _ r: Range<Int>, worker p: Int, aggregation: TIESAggregation,
+    /// One part of the fused pass on the AVX-512 or AVX2 kernel (``kernels``; see `CMergeKernels.h`).
+    func fusedPartC(_ c: _Chunk, _ r: Range<Int>, worker p: Int, aggregation: TIESAggregation,
                                  windows: _KthWindows,
                                  bounds: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>),
                                  records rec: _TIESRecords) {
@@ -30,7 +30,7 @@ extension _Engine {
             records: rec.words, recordCount: counts64, recordWords: counts64 + 1, recordCapacity: Int64(rec.capacity),
             full: flags + 1, signCount: counts64 + 2,
             decided: norms, undecidedPlus: norms + 1, undecidedMinus: norms + 2, undecidedZero: norms + 3, summed: norms + 4)
-        lines_fused_ties_avx512(&part)
+        if kernels == .avx512 { lines_fused_ties_avx512(&part) } else { lines_fused_ties_avx2(&part) }
         if flags[0] != 0 { windows.overflow[p] = true }
         rec.count = Int(counts64[0])
         rec.used = Int(counts64[1])
@@ -53,7 +53,3 @@ extension lines_norm8 {
     }
 }
 
-extension _Engine {
-    /// Whether the AVX-512 kernels run (x86-64 CPUs with AVX-512; `LINES_NO_AVX512=1` turns them off).
-    static let avx512 = lines_merge_kernels_available() != 0
-}
