@@ -78,6 +78,8 @@ let package = Package(
                 "Tensors", "Checkpoints", "CZlib",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ],
+            // CLIP's BPE merges (open_clip's copy, MIT licence beside it), found without flags.
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/LICENSE-open_clip.txt")],
             swiftSettings: optimizedInDebug
         ),
         .systemLibrary(

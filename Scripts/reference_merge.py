@@ -27,7 +27,14 @@ from safetensors.torch import load_file, save_file
 def load(path):
     if path.endswith(".safetensors"):
         return load_file(path)
-    sd = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        # A whole pickled module, as the reference saves its checkpoints: the reference itself
+        # unpickles it with torch.load, which needs the classes (src.models.modeling.*).
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import reference_modules  # noqa: F401
+        sd = torch.load(path, map_location="cpu", weights_only=False)
     return sd.state_dict() if hasattr(sd, "state_dict") else sd
 
 

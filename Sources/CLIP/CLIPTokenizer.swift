@@ -25,20 +25,45 @@ public struct CLIPTokenizer: Sendable {
     /// (left id << 32 | right id) → (rank, merged id).
     let merges: [UInt64: (rank: Int32, merged: Int32)]
 
-    /// The merges file named by `LINES_CLIP_BPE`, else `bpe_simple_vocab_16e6.txt.gz` next to `model`.
+    /// The merges file named by `LINES_CLIP_BPE`, else `bpe_simple_vocab_16e6.txt.gz` next to
+    /// `model`, else the copy shipped with Lines (``bundledMergesFile``), as open_clip finds its own.
     ///
     /// - Parameter model: a checkpoint or folder; its folder is searched.
     public static func defaultMergesFile(near model: URL? = nil) -> URL? {
         if let env = ProcessInfo.processInfo.environment["LINES_CLIP_BPE"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
+        return mergesFile(near: model) ?? bundledMergesFile
+    }
+
+    /// `bpe_simple_vocab_16e6.txt.gz` in `model`'s folder (or in `model`, a folder), if present.
+    public static func mergesFile(near model: URL?) -> URL? {
         guard let model else { return nil }
         var isDirectory: ObjCBool = false
         let folder = FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? model : model.deletingLastPathComponent()
-        let candidate = folder.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz")
+        let candidate = folder.appendingPathComponent(mergesFileName)
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }
+
+    /// The merges file's name, as open_clip and OpenAI's CLIP ship it.
+    public static let mergesFileName = "bpe_simple_vocab_16e6.txt.gz"
+
+    /// The copy of open_clip's merges file shipped as a resource of this module (MIT licence,
+    /// `LICENSE-open_clip.txt` beside it): in the resource bundle next to the executable
+    /// (`Lines_CLIP.resources/`), else in the source tree Lines was built from; `nil` when neither
+    /// is there (an executable copied away from its bundle).
+    public static let bundledMergesFile: URL? = {
+        let bundles = ["Lines_CLIP.resources", "Lines_CLIP.bundle/Contents/Resources", "Lines_CLIP.bundle"]
+        var folders: [URL] = []
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() {
+            folders += bundles.map { exe.appendingPathComponent($0) }
+        }
+        folders += bundles.map { Bundle.main.bundleURL.appendingPathComponent($0) }
+        folders.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources"))
+        return folders.map { $0.appendingPathComponent(mergesFileName) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }()
 
     /// Loads the merges from `bpe_simple_vocab_16e6.txt.gz` (gzip or plain text).
     /// - Throws: ``CLIPError/badMergesFile(path:reason:)`` when it cannot be read or parsed.

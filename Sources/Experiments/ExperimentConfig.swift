@@ -34,7 +34,8 @@ public struct ExperimentConfig: Sendable {
     public var logsLocation: URL
     /// `clip_checkpoint`: a CLIP checkpoint with its text tower, to build missing heads from.
     public var clipCheckpoint: URL?
-    /// `bpe_path`: the tokenizer's merges file (default: `LINES_CLIP_BPE`, else next to `clip_checkpoint`).
+    /// `bpe_path`: the tokenizer's merges file (default: `LINES_CLIP_BPE`, else next to
+    /// `clip_checkpoint`, else the copy shipped with Lines).
     public var bpePath: URL?
     /// `method.name`.
     public var method: RunMethod

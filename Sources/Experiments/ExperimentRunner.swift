@@ -115,7 +115,7 @@ public final class ExperimentRunner: @unchecked Sendable {
                 throw ExperimentError.missingFile(what: "clip_checkpoint", lookedFor: [clip.path])
             }
             guard config.bpePath ?? CLIPTokenizer.defaultMergesFile(near: clip) != nil else {
-                throw ExperimentError.missingFile(what: "the tokenizer's merges file (set bpe_path=PATH or LINES_CLIP_BPE)",
+                throw ExperimentError.missingFile(what: "the tokenizer's merges file (set bpe_path=PATH or LINES_CLIP_BPE; the copy shipped with Lines, Lines_CLIP.resources next to the executable, is missing)",
                                                   lookedFor: [clip.deletingLastPathComponent().appendingPathComponent("bpe_simple_vocab_16e6.txt.gz").path])
             }
         }

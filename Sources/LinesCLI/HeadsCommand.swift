@@ -19,7 +19,7 @@ struct Heads: ParsableCommand {
         Cars read their class names from the data (--data-location) unless --class-names gives them.
 
         Examples:
-          lines heads --model ViT-B-32-quickgelu.safetensors --bpe bpe_simple_vocab_16e6.txt.gz --task MNIST -o head_MNISTVal.safetensors
+          lines heads --model ViT-B-32-quickgelu.safetensors --task MNIST -o head_MNISTVal.safetensors
           lines heads --model clip.safetensors --all --data-location ~/data -o heads/
         """
     )

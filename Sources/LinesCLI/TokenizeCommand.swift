@@ -12,7 +12,8 @@ struct Tokenize: ParsableCommand {
         are cut to 76 ids plus the end token.
 
         Examples:
-          lines tokenize --bpe bpe_simple_vocab_16e6.txt.gz "a photo of a dog." "a photo of a cat."
+          lines tokenize "a photo of a dog." "a photo of a cat."          # open_clip's merges, shipped
+          lines tokenize --bpe bpe_simple_vocab_16e6.txt.gz "a photo of a dog."
           LINES_CLIP_BPE=bpe_simple_vocab_16e6.txt.gz lines tokenize "hello world"
         """
     )

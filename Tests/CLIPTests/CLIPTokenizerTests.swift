@@ -70,14 +70,25 @@ struct CLIPMergesLookupTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("clip.safetensors")
-        #expect(CLIPTokenizer.defaultMergesFile(near: model) == nil)
+        // Nothing next to the model: the shipped copy.
+        let bundled = try #require(CLIPTokenizer.bundledMergesFile)
+        #expect(CLIPTokenizer.defaultMergesFile(near: model) == bundled)
         let bpe = dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz")
         try Data("#version\nt h\n".utf8).write(to: bpe)
         #expect(CLIPTokenizer.defaultMergesFile(near: model)?.path == bpe.path)
         #expect(CLIPTokenizer.defaultMergesFile(near: dir)?.path == bpe.path)
-        #expect(CLIPTokenizer.defaultMergesFile(near: nil) == nil)
+        #expect(CLIPTokenizer.defaultMergesFile(near: nil) == bundled)
         // A plain-text merges file under the gzip name still loads.
         #expect(try CLIPTokenizer(mergesFile: bpe).vocabularySize == 515)
+    }
+
+    @Test("the shipped merges file is open_clip's: its vocabulary and its ids for a sentence")
+    func shipped() throws {
+        let url = try #require(CLIPTokenizer.bundledMergesFile)
+        let tokenizer = try CLIPTokenizer(mergesFile: url)
+        #expect(tokenizer.vocabularySize == 49_408)
+        // open_clip.tokenize(["a photo of a cat."])[0][:8]
+        #expect(Array(tokenizer.tokenize(["a photo of a cat."])[0].prefix(8)) == [49406, 320, 1125, 539, 320, 2368, 269, 49407])
     }
 }
 

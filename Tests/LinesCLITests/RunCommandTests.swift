@@ -5,17 +5,6 @@ import Testing
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
 
-/// The `lines` executable next to the test bundle (both are built into the same folder).
-private func linesExecutable() -> URL? {
-    var dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("lines")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    return nil
-}
-
 @Suite("lines run", .serialized)
 struct RunCommandTests {
     @Test("--cfg prints the resolved configuration; bad keys are one sentence")

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import LinesCLI
+
+@Suite("lines: errors and --version")
+struct ErrorReportTests {
+    @Test("a validation error is one line, without the usage banner", arguments: [
+        ["merge", "--method", "ties", "--pretrained", "/nonexistent/p.safetensors", "--finetuned", "/nonexistent/a.safetensors", "-o", "/tmp/x.safetensors", "--k", "0"],
+        ["merge", "--method", "nope"],
+        ["merge", "--method", "ties"],
+        ["tokenize", "--bpe", "/nonexistent/bpe.txt.gz", "a cat"],
+    ])
+    func oneSentence(arguments: [String]) throws {
+        var failure: Error?
+        do {
+            var command = try Lines.parseAsRoot(arguments)
+            try command.validate()
+        } catch { failure = error }
+        let error = try #require(failure)
+        let (text, code) = Lines.report(for: error)
+        #expect(code != 0)
+        #expect(text.hasPrefix("Error: "))
+        #expect(!text.contains("\n"), "\(text)")
+        #expect(!text.contains("Usage:"))
+        // ArgumentParser's own report of the same error carries the banner.
+        #expect(Lines.fullMessage(for: error).contains("Usage:") || Lines.fullMessage(for: error) == Lines.message(for: error))
+    }
+
+    /// Runs the built `lines` with `arguments`: (status, stdout, stderr).
+    static func run(_ lines: URL, _ arguments: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = lines
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test("lines --version prints the version and exits 0; --help still prints the usage")
+    func versionAndHelp() throws {
+        guard let lines = linesExecutable() else { return }
+        #expect(try Self.run(lines, ["--version"]) == (0, LinesVersion.string + "\n", ""))
+        let (code, help, _) = try Self.run(lines, ["merge", "--help"])
+        #expect(code == 0)
+        #expect(help.contains("USAGE: lines merge"))
+    }
+
+    @Test("the lines executable prints a failure as one line on stderr, with exit status 64")
+    func executableOneLine() throws {
+        guard let lines = linesExecutable() else { return }
+        let (code, out, err) = try Self.run(lines, ["merge", "--method", "ties", "--k", "0", "--pretrained", "a", "--finetuned", "b", "-o", "c"])
+        #expect(code == 64)
+        #expect(err == "Error: --k must be a percentage in (0, 100]; got 0.0\n")
+        #expect(out.isEmpty)
+    }
+}
