@@ -33,6 +33,9 @@ class ImageEncoder(torch.nn.Module):
         if hasattr(self.model, "transformer"):
             delattr(self.model, "transformer")
 
+    def forward(self, images):
+        return self.model.encode_image(images)
+
 
 class ClassificationHead(torch.nn.Linear):
     """As the reference `src/models/heads.py::ClassificationHead`."""
@@ -46,6 +49,11 @@ class ClassificationHead(torch.nn.Linear):
             self.bias = torch.nn.Parameter(biases.clone())
         else:
             self.bias = torch.nn.Parameter(torch.zeros_like(self.bias))
+
+    def forward(self, inputs):
+        if self.normalize:
+            inputs = inputs / inputs.norm(dim=-1, keepdim=True)
+        return super().forward(inputs)
 
 
 for cls in (ImageEncoder, ClassificationHead):

@@ -56,7 +56,9 @@ guard args.count >= 3 else {
 }
 let iterations = args.count > 3 ? Int(args[3]) ?? 5 : 5
 do {
+    let loadStart = DispatchTime.now().uptimeNanoseconds
     let encoder = try VisionTransformer(checkpoint: URL(fileURLWithPath: args[1]))
+    let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
     let pixels = try SafetensorsFile(url: URL(fileURLWithPath: args[2])).readFloat("pixels")
     let batch = pixels.shape[0], c = encoder.config
     let rows = batch * c.tokens, g2 = c.gridSize * c.gridSize
@@ -111,7 +113,7 @@ do {
     let skipped = (t - 1) * (w * w + w * w + 2 * w * c.mlpWidth) + (t - 1) * 2 * t * w
     let executed = 2 * Double(c.multiplyAccumulatesPerImage - skipped) * imagesPerSecond / 1e9
     print("""
-    {"model": "\(c.presetName ?? "ViT")", "activation": "\(c.activation.rawValue)", "batch": \(batch), \
+    {"model": "\(c.presetName ?? "ViT")", "encoder_file": "\(URL(fileURLWithPath: args[1]).lastPathComponent)", "load_s": \(String(format: "%.3f", loadSeconds)), "activation": "\(c.activation.rawValue)", "batch": \(batch), \
     "threads": \(Parallel.threadCount), "openblas_core": "\(OpenBLASKernel.coreName ?? "none")", "iterations": \(iterations), "best_batch_s": \(String(format: "%.4f", best)), "median_batch_s": \(String(format: "%.4f", median)), \
     "images_per_s": \(String(format: "%.2f", imagesPerSecond)), "gflop_per_image": \(String(format: "%.3f", flopsPerImage / 1e9)), \
     "achieved_gflops": \(String(format: "%.1f", achieved)), "executed_gflops": \(String(format: "%.1f", executed)), "sgemm_gflops_model_mix": \(String(format: "%.1f", sgemmGFLOPs)), \

@@ -12,6 +12,14 @@ final class FloatBuffer: @unchecked Sendable {
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// `count` values written by `fill` into uninitialised memory (one pass over the buffer).
+    init(uninitialized count: Int, fill: (UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        if count == 0 { pointer.initialize(to: 0) }
+        do { try fill(pointer) } catch { pointer.deallocate(); throw error }
+    }
+
     convenience init(_ values: [Float]) {
         self.init(count: values.count)
         values.withUnsafeBufferPointer { src in

@@ -11,9 +11,9 @@ struct ResidualAttentionBlock: Sendable {
 
     /// Loads block `index` through `read`, which maps an open_clip name without prefix
     /// (`transformer.resblocks.0.ln_1.weight`) to its values.
-    init(index: Int, read: (String) throws -> [Float]) throws {
+    init(index: Int, read: (String) throws -> FloatBuffer) throws {
         func load(_ key: String) throws -> FloatBuffer {
-            FloatBuffer(try read("transformer.resblocks.\(index)." + key))
+            try read("transformer.resblocks.\(index)." + key)
         }
         ln1Weight = try load("ln_1.weight"); ln1Bias = try load("ln_1.bias")
         inProjWeight = try load("attn.in_proj_weight"); inProjBias = try load("attn.in_proj_bias")

@@ -128,13 +128,17 @@ public struct TextTransformer: Sendable {
         self.naming = naming
         self.prefix = prefix
         self.source = reader.url
+        func load(_ logical: String) throws -> FloatBuffer {
+            let (keys, transposed) = physical(logical)
+            return try _HuggingFaceCLIPNames.load(keys, transposed: transposed, from: reader)
+        }
         self.logitScale = (try? shape("logit_scale")).flatMap { $0.reduce(1, *) == 1 ? (try? read("logit_scale"))?.first : nil }
-        tokenEmbedding = FloatBuffer(try read("token_embedding.weight"))
-        self.positional = FloatBuffer(try read("positional_embedding"))
-        lnFinalWeight = FloatBuffer(try read("ln_final.weight"))
-        lnFinalBias = FloatBuffer(try read("ln_final.bias"))
-        self.projection = FloatBuffer(try read("text_projection"))
-        blocks = try (0..<layers).map { try ResidualAttentionBlock(index: $0, read: read) }
+        tokenEmbedding = try load("token_embedding.weight")
+        self.positional = try load("positional_embedding")
+        lnFinalWeight = try load("ln_final.weight")
+        lnFinalBias = try load("ln_final.bias")
+        self.projection = try load("text_projection")
+        blocks = try (0..<layers).map { try ResidualAttentionBlock(index: $0, read: load) }
     }
 
     /// Every tensor of the tower (open_clip name, no prefix) and the shape the configuration requires.

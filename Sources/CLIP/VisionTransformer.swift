@@ -45,7 +45,7 @@ public struct VisionTransformer: Sendable {
     /// Loads the image tower of an opened checkpoint (see ``VisionTransformerLayout``).
     public init(reader: any CheckpointReader, activation: Activation = .quickGELU, heads: Int? = nil) throws {
         let layout = try VisionTransformerLayout(reader: reader, activation: activation, heads: heads)
-        func load(_ key: String) throws -> FloatBuffer { FloatBuffer(try layout.read(key, from: reader)) }
+        func load(_ key: String) throws -> FloatBuffer { try layout.load(key, from: reader) }
         self.layout = layout
         self.config = layout.config
         self.source = reader.url
@@ -56,7 +56,7 @@ public struct VisionTransformer: Sendable {
         lnPostWeight = try load("ln_post.weight"); lnPostBias = try load("ln_post.bias")
         proj = try load("proj")
         blocks = try (0..<layout.config.layers).map {
-            try ResidualAttentionBlock(index: $0) { try layout.read($0, from: reader) }
+            try ResidualAttentionBlock(index: $0) { try layout.load($0, from: reader) }
         }
     }
 

@@ -149,6 +149,13 @@ public struct VisionTransformerLayout: Sendable, Equatable {
         return try _HuggingFaceCLIPNames.read(keys, transposed: transposed, from: reader)
     }
 
+    /// ``read(_:from:)`` into a weight buffer; a tensor that needs no fusing or transposing is
+    /// decoded straight from the file's map (safetensors and `.pt` alike), one pass over it.
+    func load(_ logical: String, from reader: any CheckpointReader) throws -> FloatBuffer {
+        let (keys, transposed) = physical(logical)
+        return try _HuggingFaceCLIPNames.load(keys, transposed: transposed, from: reader)
+    }
+
     /// Every tensor of the tower (open_clip name, no prefix) and the shape the configuration requires.
     public var expectedShapes: [(String, [Int])] {
         let c = config, w = c.width, p = c.patchSize

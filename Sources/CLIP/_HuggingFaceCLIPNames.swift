@@ -1,4 +1,5 @@
 import Checkpoints
+import Tensors
 
 /// How Hugging Face `transformers` names the residual blocks of a CLIP tower, and reading a
 /// tensor that such a file splits (q/k/v) or stores transposed (projections); shared by the
@@ -42,6 +43,19 @@ enum _HuggingFaceCLIPNames {
         var out = [Float](repeating: 0, count: values.count)
         for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = values[r * cols + c] } }
         return out
+    }
+
+    /// ``read(_:transposed:from:)`` into a weight buffer, decoded straight from the map when there
+    /// is one key to read as it is.
+    static func load(_ keys: [String], transposed: Bool, from reader: any CheckpointReader) throws -> FloatBuffer {
+        if keys.count == 1, !transposed, let m = reader.mapped(keys[0]), let info = reader.info(keys[0]), info.dtype.isConvertible {
+            let buffer = FloatBuffer(uninitialized: info.count) { p in
+                DTypeConversion.decode(m.bytes, dtype: info.dtype, count: info.count, into: p)
+            }
+            reader.evict(keys[0])
+            return buffer
+        }
+        return FloatBuffer(try read(keys, transposed: transposed, from: reader))
     }
 
     /// The open_clip shape of a tensor stored as `keys` (concatenated along the first dimension,

@@ -5,9 +5,9 @@ extension TaskLoader {
     /// or `fer2013/icml_face_data.csv`; train = `Training` rows, test = `PublicTest` + `PrivateTest`,
     /// as torchvision splits it) when present, else the image folders `fer2013/{train,test}/<emotion>/`.
     ///
-    /// The reference reads the Hugging Face copy `Jeneral/fer-2013`, whose test split has 3,589
-    /// images; both layouts here have 7,178 (public + private test), so test numbers are not
-    /// directly comparable.
+    /// The reference reads the Hugging Face copy `Jeneral/fer-2013` (not `data_location`); its
+    /// results files imply a 7,178-image test split (ViT-L-14's zero-shot `FER2013:top1` is exactly
+    /// 2739/7178), the size of both layouts here (public + private test).
     static func loadFER2013(dataLocation: URL) throws -> TaskDataset {
         let base = dataLocation.appendingPathComponent("fer2013")
         for name in ["fer2013.csv", "icml_face_data.csv"] {

@@ -1,9 +1,18 @@
 import Foundation
 
 extension TaskLoader {
-    /// GTSRB in torchvision's layout: training PPMs by class folder, test PPMs named by the CSV.
+    /// The folders GTSRB is looked for in, in order: the LiNeS reference's (its `GTSRB` wrapper and
+    /// `PyTorchGTSRB` each add a `gtsrb/` level: `gtsrb/gtsrb/GTSRB/Training`), then the TALL-masks
+    /// reference's and torchvision's (`gtsrb/GTSRB/Training`).
+    static let gtsrbBases = ["gtsrb/gtsrb", "gtsrb"]
+
+    /// GTSRB in torchvision's layout: training PPMs by class folder, test PPMs named by the CSV, under
+    /// the first of ``gtsrbBases`` that has `GTSRB/Training`.
     static func loadGTSRB(dataLocation: URL) throws -> TaskDataset {
-        let base = dataLocation.appendingPathComponent("gtsrb")
+        let base = gtsrbBases.map { dataLocation.appendingPathComponent($0) }.first { base in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: base.appendingPathComponent("GTSRB/Training").path, isDirectory: &isDir) && isDir.boolValue
+        } ?? dataLocation.appendingPathComponent("gtsrb")
         let training = try ImageFolder(root: base.appendingPathComponent("GTSRB/Training"), task: "GTSRB") {
             $0.lowercased().hasSuffix(".ppm")
         }

@@ -7,8 +7,8 @@ import Foundation
 /// - FashionMNIST, KMNIST: `{X/X/raw|X/raw}/…` with MNIST's file names (the reference roots
 ///   torchvision at `data/X`, which adds another `X`).
 /// - EMNIST: `{EMNIST/EMNIST/raw|EMNIST/raw}/emnist-digits-{train,test}-{images-idx3,labels-idx1}-ubyte[.gz]`.
-/// - GTSRB: `gtsrb/GTSRB/Training/<class>/*.ppm` and `gtsrb/GT-final_test.csv` naming files in
-///   `gtsrb/GTSRB/Final_Test/Images/` (torchvision).
+/// - GTSRB: `{gtsrb/gtsrb|gtsrb}/GTSRB/Training/<class>/*.ppm` and `…/GT-final_test.csv` naming files
+///   in `…/GTSRB/Final_Test/Images/` (the LiNeS reference adds a `gtsrb/` level to torchvision's).
 /// - DTD, SUN397: `dtd/{train,val}`, `sun397/{train,val}` image folders (`val` is the test set).
 /// - EuroSAT: `EuroSAT_splits/{train,val,test}` image folders.
 /// - RESISC45: `resisc45/NWPU-RESISC45/<class>/*` filtered by `resisc45/resisc45-{train,test}.txt`.
@@ -75,7 +75,7 @@ public enum TaskLoader {
         case .fashionMNIST: return "FashionMNIST/FashionMNIST/raw/train-images-idx3-ubyte[.gz]"
         case .kmnist: return "KMNIST/KMNIST/raw/train-images-idx3-ubyte[.gz]"
         case .emnist: return "EMNIST/EMNIST/raw/emnist-digits-train-images-idx3-ubyte[.gz]"
-        case .gtsrb: return "gtsrb/GTSRB/Training/ and gtsrb/GT-final_test.csv"
+        case .gtsrb: return "{gtsrb/gtsrb|gtsrb}/GTSRB/Training/ and …/GT-final_test.csv"
         case .dtd: return "dtd/train/ and dtd/val/"
         case .sun397: return "sun397/train/ and sun397/val/"
         case .eurosat: return "EuroSAT_splits/{train,val,test}/"

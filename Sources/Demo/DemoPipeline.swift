@@ -192,9 +192,8 @@ public final class DemoPipeline: @unchecked Sendable {
             results.singleTask.append(.init(target: tasks[i].name, finetuned: plain, lines: lines))
         }
         let ftURL = root.appendingPathComponent("results/single_task/\(settings.modelName)/nonlinear_ft_accuracies.json")
-        if let data = FileManager.default.contents(atPath: ftURL.path),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Double] {
-            results.finetunedAccuracy = obj
+        if let obj = (try? JSONValue(contentsOf: ftURL))?.object {
+            results.finetunedAccuracy = Dictionary(obj.compactMap { e in e.value.double.map { (e.key, $0) } }, uniquingKeysWith: { _, b in b })
         }
         results.layerCount = settings.encoder.layers
         return results

@@ -19,34 +19,38 @@ public struct BaselineAccuracies: @unchecked Sendable {
     public private(set) var source: URL?
     /// Accuracy by dataset name (`MNISTVal`, `MNIST`).
     public private(set) var values: [String: Double] = [:]
-    private var document: [String: Any] = [:]
+    /// The file's whole object, keys in file order, rewritten with new values.
+    private var document: [JSONEntry] = []
 
     /// Loads the first readable file among `candidates` (the first candidate is also where new
-    /// values are saved).
+    /// values are saved). Numbers are read exactly as Python reads them (``JSONValue``).
     /// - Throws: ``ExperimentError/badConfigFile(path:reason:)`` when a file exists but is not the expected JSON.
     public init(kind: Kind, candidates: [URL]) throws {
         self.kind = kind
         saveURL = candidates[0]
         for url in candidates where FileManager.default.fileExists(atPath: url.path) {
-            guard let data = FileManager.default.contents(atPath: url.path),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let root: JSONValue
+            do { root = try JSONValue(contentsOf: url) } catch {
+                throw ExperimentError.badConfigFile(path: url.path, reason: "\(error)")
+            }
+            guard case .object = root, case .object(let entries) = JSONDocument(root) else {
                 throw ExperimentError.badConfigFile(path: url.path, reason: "not a JSON object")
             }
             source = url
-            document = obj
-            let table: [String: Any]
+            document = entries
+            let table: [(key: String, value: JSONValue)]
             switch kind {
-            case .finetuned: table = obj
+            case .finetuned: table = root.object ?? []
             case .zeroshot:
-                guard let vb = obj["val_best"] as? [String: Any] else {
+                guard let vb = root["val_best"]?.object else {
                     throw ExperimentError.badConfigFile(path: url.path, reason: "no \"val_best\" object")
                 }
                 table = vb
             }
             for (k, v) in table {
-                guard let n = v as? NSNumber else { continue }
+                guard let n = v.double else { continue }
                 let name = kind == .zeroshot ? (k.hasSuffix(":top1") ? String(k.dropLast(5)) : nil) : k
-                if let name { values[name] = n.doubleValue }
+                if let name { values[name] = n }
             }
             break
         }
@@ -55,21 +59,26 @@ public struct BaselineAccuracies: @unchecked Sendable {
     /// The accuracy of dataset `name`, if known.
     public subscript(name: String) -> Double? { values[name] }
 
-    /// Records a computed accuracy and rewrites the file at ``saveURL``.
+    /// Records a computed accuracy and rewrites the file at ``saveURL`` (as `json.dump(indent=4)`,
+    /// the file's other keys kept in their order).
     public mutating func record(_ name: String, _ accuracy: Double) throws {
         values[name] = accuracy
+        func set(_ key: String, _ value: JSONDocument, in entries: inout [JSONEntry]) {
+            if let i = entries.firstIndex(where: { $0.key == key }) { entries[i].value = value } else { entries.append(JSONEntry(key, value)) }
+        }
         switch kind {
         case .finetuned:
-            document[name] = accuracy
+            set(name, .number(accuracy), in: &document)
         case .zeroshot:
-            var vb = document["val_best"] as? [String: Any] ?? [:]
-            vb[name + ":top1"] = accuracy
-            document["val_best"] = vb
+            var vb: [JSONEntry] = []
+            if case .object(let e)? = document.first(where: { $0.key == "val_best" })?.value { vb = e }
+            set(name + ":top1", .number(accuracy), in: &vb)
+            set("val_best", .object(vb), in: &document)
         }
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+        let data = Array(JSONDocument.object(document).rendered().utf8)
         try FileManager.default.createDirectory(at: saveURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         let file = try AtomicFile(url: saveURL)
-        try file.write(Array(data), at: 0)
+        try file.write(data, at: 0)
         try file.commit()
         source = saveURL
     }

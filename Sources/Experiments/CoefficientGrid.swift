@@ -13,10 +13,12 @@ public enum CoefficientGrid {
     /// `np.arange(0.1, 1.6, 0.1)`: `0.1 + i · 0.1` for i = 0…14 (numpy fills `start + i·delta`).
     public static let ties: [Double] = (0..<15).map { 0.1 + Double($0) * 0.1 }
 
-    /// The single-task LiNeS grid γ ∈ {1.0, 0.9, …, 0.0}, descending (so a tie keeps the larger γ).
-    public static let singleTaskGamma: [Double] = (0...10).map { Double(10 - $0) / 10 }
+    /// The single-task LiNeS grid `np.arange(0.0, 1.1, 0.1)[::-1]`: `i · 0.1` for i = 10…0, so
+    /// 0.7000000000000001, 0.6000000000000001 and 0.30000000000000004 as numpy makes them;
+    /// descending (a tie keeps the larger γ).
+    public static let singleTaskGamma: [Double] = (0...10).reversed().map { Double($0) * 0.1 }
 
-    /// TALL mask λ ∈ {0.2, 0.3, 0.4, 0.5, 0.6}.
+    /// TALL mask λ ∈ {0.2, 0.3, 0.4, 0.5, 0.6}: a Python list literal in the reference, not a numpy grid.
     public static let tallMaskLambda: [Double] = [0.2, 0.3, 0.4, 0.5, 0.6]
 
     /// The coefficients of `config`'s method.

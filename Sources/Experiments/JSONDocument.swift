@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// A JSON value with ordered object keys, written exactly as Python's `json.dump(obj, f, indent=4)`
@@ -55,6 +56,21 @@ public indirect enum JSONDocument: Sendable, Equatable {
     public subscript(key: String) -> JSONDocument? {
         guard case let .object(entries) = self else { return nil }
         return entries.first { $0.key == key }?.value
+    }
+}
+
+extension JSONDocument {
+    /// A parsed value, to be written back: integers (no fraction, no exponent) stay integers,
+    /// other numbers become the double Python reads.
+    public init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let text): self = Int(text).map(JSONDocument.integer) ?? .number(Double(text) ?? .nan)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(JSONDocument.init))
+        case .object(let pairs): self = .object(pairs.map { JSONEntry($0.key, JSONDocument($0.value)) })
+        }
     }
 }
 

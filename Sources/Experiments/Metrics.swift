@@ -26,14 +26,14 @@ public enum Metrics {
         return out
     }
 
-    /// The single-task editing dictionary: the merged keys, `{D}:normalized_top1_zeroshot`, then
-    /// `target_accuracy`, `control_accuracy`, `target_normalized_accuracy` (to fine-tuned),
-    /// `control_normalized_accuracy` (mean of acc/zero-shot acc over the controls).
+    /// The single-task editing dictionary: the merged keys (`avg_normalized_top1` and `avg_top1`
+    /// included), then `{D}:normalized_top1_zeroshot`, `target_accuracy`, `control_accuracy`,
+    /// `target_normalized_accuracy` (to fine-tuned), `control_normalized_accuracy` (mean of
+    /// acc/zero-shot acc over the controls): the order in which `evaluate_task_vector_at_coef`
+    /// inserts them into its dict.
     public static func singleTask(tasks: [TaskName], target: TaskName, validation: Bool, top1: [TaskName: Double],
                                   finetuned: [String: Double], zeroshot: [String: Double]) -> [JSONEntry] {
         var out = merged(tasks: tasks, validation: validation, top1: top1, finetuned: finetuned)
-        let avg = out.suffix(2)
-        out.removeLast(2)
         var zsNorm: [TaskName: Double] = [:]
         for t in tasks {
             let name = datasetName(t, validation: validation)
@@ -41,7 +41,6 @@ public enum Metrics {
             zsNorm[t] = v
             out.append(JSONEntry(name + ":normalized_top1_zeroshot", .number(v)))
         }
-        out.append(contentsOf: avg)
         let controls = tasks.filter { $0 != target }
         let targetName = datasetName(target, validation: validation)
         out.append(JSONEntry("target_accuracy", .number(top1[target] ?? 0)))

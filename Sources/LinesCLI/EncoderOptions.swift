@@ -20,10 +20,11 @@ struct EncoderOptions: ParsableArguments {
         }
     }
 
-    /// Loads the encoder and prints its configuration (activation included) on stderr.
+    /// Loads the encoder and prints its configuration (activation included) and the load time on stderr.
     func loadEncoder() throws -> VisionTransformer {
+        let start = Date()
         let encoder = try VisionTransformer(checkpoint: URL(fileURLWithPath: model), activation: activation)
-        printError("encoder \(model): \(encoder.config)")
+        printError("encoder \(model): \(encoder.config) (loaded in \(String(format: "%.2f", Date().timeIntervalSince(start))) s)")
         return encoder
     }
 }

@@ -23,10 +23,12 @@ struct Merge: ParsableCommand {
 
         Task names come from the reference layout (.../EuroSATVal/nonlinear_finetuned.pt → EuroSAT) or NAME=PATH.
 
-        Speed: TIES reads the inputs in a 1/64 sample and two full passes; on CPUs with AVX-512 they \
-        run on C kernels (LINES_NO_AVX512=1 keeps the portable ones; same bytes either way). The output \
-        is written front to back with direct I/O where the file system allows it. LINES_MERGE_TIMING=1 \
-        prints the time of every pass.
+        Speed: inputs are memory-mapped and read in place, .pt files (the reference's pickled modules \
+        and state dicts) as safetensors. TIES reads them in a 1/64 sample and two full passes, on C \
+        kernels chosen for the CPU at run time (AVX-512 or AVX2; LINES_MERGE_KERNELS=portable|avx2|avx512 \
+        picks one, LINES_NO_AVX512=1 is portable; same bytes either way). The output is written front \
+        to back with direct I/O where the file system allows it. LINES_MERGE_TIMING=1 prints the time \
+        of every pass.
 
         Examples:
           lines merge --method ties --lines --beta 1.0 --pretrained zs.pt --finetuned ViT-B-32/*Val/nonlinear_finetuned.pt -o merged.safetensors

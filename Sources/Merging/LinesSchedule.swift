@@ -41,8 +41,16 @@ public struct LinesSchedule: Sendable, Equatable {
 
     /// α for merging by norm matching: ‖Σ_t τ̃_t‖₁ / (T · ‖τ_MTL‖₁), computed as (ratio) / T so
     /// that equal norms give exactly 1/T. Returns 1/T when τ_MTL is zero.
+    ///
+    /// The reference takes both norms as torch float32 sums (`x.abs().sum().item()`) and divides
+    /// in double, so each norm is rounded to `Float` here first: the float32 nearest the exact sum
+    /// (the norms come in accurate to double precision). Torch's own float32 sum differs from that
+    /// by 0–2 ulps, and by thread count (its slices depend on `torch.get_num_threads()`), so α
+    /// matches the reference's to within 4 float32 ulps (2.4e-7 relative); `Tests/MergingTests`
+    /// pins the bound.
     public static func mergingAlpha(normSummed: Double, normMerged: Double, taskCount: Int) -> Double {
-        let ratio = normMerged > 0 ? normSummed / normMerged : 1
+        let summed = Double(Float(normSummed)), merged = Double(Float(normMerged))
+        let ratio = merged > 0 ? summed / merged : 1
         return ratio / Double(taskCount)
     }
 }

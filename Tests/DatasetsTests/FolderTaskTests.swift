@@ -79,6 +79,23 @@ struct FolderTaskTests {
         }
     }
 
+    @Test("GTSRB in the LiNeS reference's tree (gtsrb/gtsrb/GTSRB/Training, gtsrb/gtsrb/GT-final_test.csv) reads as torchvision's")
+    func gtsrbReferenceTree() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-gtsrb-ref-\(getpid())")
+        try? fm.removeItem(at: dir)
+        try fm.createDirectory(at: dir.appendingPathComponent("gtsrb"), withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        // Its GTSRB wrapper joins 'gtsrb' and PyTorchGTSRB joins another 'gtsrb' (src/datasets/gtsrb.py).
+        try fm.copyItem(at: datasetRoot.appendingPathComponent("gtsrb"), to: dir.appendingPathComponent("gtsrb/gtsrb"))
+        let reference = try TaskLoader.load(.gtsrb, dataLocation: dir)
+        let torchvision = try TaskLoader.load(.gtsrb, dataLocation: datasetRoot)
+        #expect(reference.testSet.count == torchvision.testSet.count && !reference.testSet.isEmpty)
+        #expect(reference.trainingSet.count == torchvision.trainingSet.count)
+        #expect(reference.testSet.map(\.label) == torchvision.testSet.map(\.label))
+        #expect(reference.testSet.first.map { "\($0.source)" }?.contains("gtsrb/gtsrb/GTSRB/Final_Test/Images") == true)
+    }
+
     @Test("FER2013 from torchvision's fer2013.csv: Training rows train, public + private test rows test")
     func fer2013CSV() throws {
         let e = try DatasetExpectations.load().task("FER2013-csv")

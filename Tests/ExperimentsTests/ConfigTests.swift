@@ -134,7 +134,9 @@ struct MetricsTests {
         #expect(CoefficientGrid.ties.map(pythonRepr) ==
                 ["0.1", "0.2", "0.30000000000000004", "0.4", "0.5", "0.6", "0.7000000000000001", "0.8", "0.9", "1.0", "1.1",
                  "1.2000000000000002", "1.3000000000000003", "1.4000000000000001", "1.5000000000000002"])
-        #expect(CoefficientGrid.singleTaskGamma.map(pythonRepr) == ["1.0", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4", "0.3", "0.2", "0.1", "0.0"])
+        // np.arange(0.0, 1.1, 0.1)[::-1], as `[repr(float(x)) for x in …]` prints it.
+        #expect(CoefficientGrid.singleTaskGamma.map(pythonRepr) ==
+                ["1.0", "0.9", "0.8", "0.7000000000000001", "0.6000000000000001", "0.5", "0.4", "0.30000000000000004", "0.2", "0.1", "0.0"])
         #expect(pythonRepr(1e-05) == "1e-05" && pythonRepr(0.0001) == "0.0001" && pythonRepr(1e16) == "1e+16")
     }
 
