@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Testing
 @testable import Experiments
@@ -27,6 +28,23 @@ struct BaselineAccuraciesTests {
         let z = try BaselineAccuracies(kind: .zeroshot, candidates: [zs])
         #expect(z["DTDVal"]?.bitPattern == Double("0.10465116279069768")!.bitPattern)
         #expect(z["avg"] == nil)
+    }
+
+    @Test("the reference's own ViT-B-32 baseline files read to the bits Python's json.load gives (Foundation's JSONSerialization misses 26 of the 80)")
+    func referenceFiles() throws {
+        let dir = runnerFixtures.appendingPathComponent("reference/baselines")
+        let bits = try JSONValue(contentsOf: dir.appendingPathComponent("python_bits.json"))
+        let ft = try BaselineAccuracies(kind: .finetuned, candidates: [dir.appendingPathComponent("ViT-B-32_nonlinear_ft_accuracies.json")])
+        let zs = try BaselineAccuracies(kind: .zeroshot, candidates: [dir.appendingPathComponent("ViT-B-32_20tasks_zeroshot.json")])
+        var checked = 0
+        for (kind, table) in [("finetuned", ft), ("zeroshot", zs)] {
+            for (name, hex) in bits[kind]?.object ?? [] {
+                let want = UInt64(hex.string ?? "", radix: 16)
+                #expect(table[name]?.bitPattern == want, "\(kind) \(name)")
+                checked += 1
+            }
+        }
+        #expect(checked == 80)
     }
 
     @Test("recording keeps the file's keys in order and writes numbers as Python's repr")

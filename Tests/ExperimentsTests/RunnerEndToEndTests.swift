@@ -5,7 +5,8 @@ import Merging
 import Testing
 
 /// Every method on the tiny fixture, against the results the fixture script computed with
-/// PyTorch (reference merges, LiNeS, evaluation, metrics and selection), byte for byte.
+/// PyTorch (reference merges, LiNeS, evaluation, metrics and selection), and against the results
+/// files the reference's own `main.py` wrote on the same inputs, byte for byte.
 @Suite("lines run end to end", .serialized)
 struct RunnerEndToEndTests {
     func run(_ ws: Workspace, _ extra: [String]) throws -> RunOutcome {
@@ -32,6 +33,8 @@ struct RunnerEndToEndTests {
             let outcome = try run(ws, c.args)
             #expect(outcome.resultURL.path == ws.root.appendingPathComponent("results/\(c.file)").path)
             #expect(try text(outcome.resultURL) == expectedResult(c.expected), "\(c.expected)")
+            // The reference's code itself (wang-kee/LiNeS main.py, run by reference_run.py).
+            #expect(try text(outcome.resultURL) == referenceResult(c.expected), "\(c.expected) vs the reference's main.py")
             #expect(try text(outcome.logCopyURL) == expectedResult(c.expected))
             #expect(FileManager.default.fileExists(atPath: outcome.csvURL.path))
         }

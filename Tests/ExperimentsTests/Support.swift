@@ -45,6 +45,12 @@ func expectedResult(_ name: String) throws -> String {
     try String(contentsOf: runnerFixtures.appendingPathComponent("expected/\(name).json"), encoding: .utf8)
 }
 
+/// The results file the reference's own `main.py` wrote for the same run on the same inputs
+/// (`reference/<name>.json`, `Scripts/fixtures/reference_run.py`).
+func referenceResult(_ name: String) throws -> String {
+    try String(contentsOf: runnerFixtures.appendingPathComponent("reference/\(name).json"), encoding: .utf8)
+}
+
 /// `expected/facts.json`.
 func facts() throws -> [String: Any] {
     let data = try Data(contentsOf: runnerFixtures.appendingPathComponent("expected/facts.json"))
