@@ -23,16 +23,16 @@ struct Edit: ParsableCommand {
     @Option(help: "The fine-tuned checkpoint θ_ft.")
     var finetuned: String
 
-    @Option(help: "γ: α = γ, β = 1 − γ.")
+    @Option(parsing: .unconditional, help: "γ: α = γ, β = 1 − γ.")
     var gamma: Double?
 
-    @Option(help: "LiNeS α (with --beta, instead of --gamma).")
+    @Option(parsing: .unconditional, help: "LiNeS α (with --beta, instead of --gamma).")
     var alpha: Double?
 
-    @Option(help: "LiNeS β (with --alpha, instead of --gamma).")
+    @Option(parsing: .unconditional, help: "LiNeS β (with --alpha, instead of --gamma).")
     var beta: Double?
 
-    @Option(help: "Outer coefficient C (default: 1).")
+    @Option(parsing: .unconditional, help: "Outer coefficient C (default: 1; negative values negate the task vector).")
     var coefficient: Double = 1
 
     @Option(name: .customLong("layer-pattern"), help: "Regular expression with one capture group for the block index (default: detected).")
@@ -48,6 +48,9 @@ struct Edit: ParsableCommand {
         switch (gamma, alpha, beta) {
         case (.some, nil, nil), (nil, .some, .some): break
         default: throw ValidationError("give either --gamma G, or both --alpha A and --beta B")
+        }
+        for (flag, value) in [("--gamma", gamma), ("--alpha", alpha), ("--beta", beta), ("--coefficient", coefficient)] {
+            if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number; got \(value)") }
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Merging
 
@@ -36,10 +37,12 @@ struct Masks: ParsableCommand {
         if tallLambda.count != 1, tallLambda.count != finetuned.count {
             throw ValidationError("--tall-lambda takes one value or one per task: got \(tallLambda.count) for \(finetuned.count) tasks")
         }
+        if let bad = tallLambda.first(where: { !$0.isFinite }) { throw ValidationError("--tall-lambda must be finite numbers; got \(bad)") }
     }
 
     func run() throws {
         let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: finetuned.map(TaskCheckpoint.init(argument:)))
+        try OutputSafety.check(output: URL(fileURLWithPath: output), inputs: [inputs.pretrained.url] + inputs.finetuned.map(\.url))
         let progress = PassProgress()
         var (masks, report) = try Merger.tallMasks(inputs, lambdas: tallLambda, useTies: useTies, progress: progress.callback)
         let url = URL(fileURLWithPath: output)

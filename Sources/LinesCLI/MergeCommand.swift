@@ -45,7 +45,7 @@ struct Merge: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Fine-tuned checkpoints θ_t, as PATH or NAME=PATH.")
     var finetuned: [String]
 
-    @Option(help: "Outer coefficient λ (default 1; with --lines the reference uses 1).")
+    @Option(parsing: .unconditional, help: "Outer coefficient λ (default 1; with --lines the reference uses 1; negative values negate the task vector).")
     var coefficient: Double?
 
     @Option(help: "Percentage of largest |τ_t| kept per task, in (0, 100] (default: 20 for ties, 10 for mag-masking).")
@@ -69,10 +69,10 @@ struct Merge: ParsableCommand {
     @Flag(help: "Apply LiNeS to τ_MTL (needs --beta).")
     var lines = false
 
-    @Option(help: "LiNeS α (default: the norm ratio ‖Σ τ_t‖₁ / (T·‖τ_MTL‖₁)).")
+    @Option(parsing: .unconditional, help: "LiNeS α (default: the norm ratio ‖Σ τ_t‖₁ / (T·‖τ_MTL‖₁)).")
     var alpha: Double?
 
-    @Option(help: "LiNeS β: the last block gets α + β.")
+    @Option(parsing: .unconditional, help: "LiNeS β: the last block gets α + β.")
     var beta: Double?
 
     @Flag(name: .customLong("task-vector"), help: "Write only the scaled merged task vector, not θ0 + it.")
@@ -89,6 +89,10 @@ struct Merge: ParsableCommand {
 
     func validate() throws {
         if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
+        for (flag, value) in [("--coefficient", coefficient), ("--k", k), ("--alpha", alpha), ("--beta", beta)] {
+            if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number; got \(value)") }
+        }
+        if let bad = tallLambda.first(where: { !$0.isFinite }) { throw ValidationError("--tall-lambda must be finite numbers; got \(bad)") }
         if trim != "global" {
             throw ValidationError("--trim \(trim) is not supported: only 'global' (the reference's top-k over the whole flattened model)")
         }

@@ -55,6 +55,13 @@ public struct MergeOptions: Sendable {
             throw MergeError.invalidOption("--lines does not apply to \(method.rawValue) (the reference has no LiNeS variant of it)")
         }
         if prunThreK < 0 { throw MergeError.invalidOption("--prun-thre-k must be ≥ 0; got \(prunThreK)") }
-        if !coefficient.isFinite { throw MergeError.invalidOption("--coefficient must be finite") }
+        if !coefficient.isFinite { throw MergeError.invalidOption("--coefficient must be a finite number; got \(coefficient)") }
+        if let bad = tallLambdas.first(where: { !$0.isFinite }) {
+            throw MergeError.invalidOption("--tall-lambda must be finite numbers; got \(bad)")
+        }
+        if let (alpha, beta) = lines {
+            if let alpha, !alpha.isFinite { throw MergeError.invalidOption("--alpha (LiNeS α) must be a finite number; got \(alpha)") }
+            if !beta.isFinite { throw MergeError.invalidOption("--beta (LiNeS β) must be a finite number; got \(beta)") }
+        }
     }
 }

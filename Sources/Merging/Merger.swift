@@ -31,6 +31,7 @@ public enum Merger {
     public static func merge(_ inputs: MergeInputs, options: MergeOptions, to output: URL,
                              progress: MergeProgress? = nil) throws -> MergeReport {
         try options.validate(taskCount: inputs.taskCount)
+        try OutputSafety.check(output: output, inputs: [inputs.pretrained.url] + inputs.finetuned.map(\.url))
         _Stream.mark("merge starts")
         let T = inputs.taskCount
         let d = inputs.parameterCount
@@ -159,6 +160,9 @@ public enum Merger {
         let T = inputs.taskCount
         let d = inputs.parameterCount
         guard lambdas.count == 1 || lambdas.count == T else { throw MergeError.tallLambdaCount(given: lambdas.count, tasks: T) }
+        if let bad = lambdas.first(where: { !$0.isFinite }) {
+            throw MergeError.invalidOption("--tall-lambda must be finite numbers; got \(bad)")
+        }
         let engine = _Engine(inputs: inputs, progress: progress)
         var report = MergeReport(method: useTies ? "tall-masks (ties)" : "tall-masks", tasks: inputs.taskNames, parameterCount: d)
         if useTies {

@@ -27,6 +27,27 @@ struct ErrorReportTests {
         #expect(Lines.fullMessage(for: error).contains("Usage:") || Lines.fullMessage(for: error) == Lines.message(for: error))
     }
 
+    @Test("negative values parse where they mean something; non-finite ones are one sentence naming the flag")
+    func numbers() throws {
+        let merge = try #require(try Lines.parseAsRoot(["merge", "--method", "sum", "--coefficient", "-0.5", "--pretrained", "p", "--finetuned", "a", "-o", "o"]) as? Merge)
+        #expect(merge.coefficient == -0.5)
+        let edit = try #require(try Lines.parseAsRoot(["edit", "--alpha", "-0.25", "--beta", "-1", "--coefficient", "-2", "--pretrained", "p", "--finetuned", "a", "-o", "o"]) as? Edit)
+        #expect(edit.alpha == -0.25 && edit.beta == -1 && edit.coefficient == -2)
+        for (args, flag) in [(["merge", "--method", "sum", "--lines", "--beta", "nan"], "--beta"),
+                             (["merge", "--method", "sum", "--coefficient", "inf"], "--coefficient"),
+                             (["merge", "--method", "consensus", "--tall-lambda", "nan"], "--tall-lambda"),
+                             (["edit", "--gamma", "inf"], "--gamma"),
+                             (["masks", "--tall-lambda", "nan"], "--tall-lambda")] {
+            var failure: Error?
+            do {
+                var c = try Lines.parseAsRoot(args + ["--pretrained", "p", "--finetuned", "a", "-o", "o"])
+                try c.validate()
+            } catch { failure = error }
+            let (text, code) = Lines.report(for: try #require(failure, "\(args)"))
+            #expect(code == 64 && text.contains(flag) && text.contains("finite"), "\(text)")
+        }
+    }
+
     /// Runs the built `lines` with `arguments`: (status, stdout, stderr).
     static func run(_ lines: URL, _ arguments: [String]) throws -> (Int32, String, String) {
         let p = Process()

@@ -11,6 +11,49 @@ struct BadInputTests {
         Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)).subtracting(except).isEmpty
     }
 
+    @Test("an output that is one of the inputs (by any name) is refused and the input is kept", arguments: ["p", "t"])
+    func outputIsInput(which: String) throws {
+        let dir = try scratchFolder()
+        let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0]])
+        let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1, 2]])
+        let target = which == "p" ? p : t
+        let link = dir.appendingPathComponent("link.safetensors")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let before = try Data(contentsOf: target)
+        let inputs = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "t", url: t)])
+        for out in [target, link] {
+            #expect(throws: CheckpointError.self) { _ = try Merger.merge(inputs, options: MergeOptions(method: .sum), to: out) }
+        }
+        #expect(try Data(contentsOf: target) == before)
+        #expect(try folderIsEmpty(dir, except: ["p.safetensors", "t.safetensors", "link.safetensors"]))
+    }
+
+    @Test("non-finite LiNeS α, β, coefficients and TALL λ are refused before anything is read")
+    func nonFinite() throws {
+        let dir = try scratchFolder()
+        let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["blocks.0.w": [0, 0], "blocks.1.w": [0]])
+        let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["blocks.0.w": [1, 2], "blocks.1.w": [3]])
+        let inputs = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "t", url: t)])
+        let out = dir.appendingPathComponent("o.safetensors")
+        var cases: [MergeOptions] = []
+        for v in [Double.nan, .infinity, -.infinity] {
+            var a = MergeOptions(method: .sum); a.lines = (alpha: nil, beta: v); cases.append(a)
+            var b = MergeOptions(method: .sum); b.lines = (alpha: v, beta: 0.5); cases.append(b)
+            var c = MergeOptions(method: .sum); c.coefficient = v; cases.append(c)
+            var d = MergeOptions(method: .consensus); d.tallLambdas = [v]; cases.append(d)
+        }
+        for o in cases {
+            #expect(throws: MergeError.self) { _ = try Merger.merge(inputs, options: o, to: out) }
+        }
+        #expect(throws: MergeError.self) { _ = try Merger.tallMasks(inputs, lambdas: [.nan], useTies: false) }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        // A negative coefficient negates the task vector: θ0 − 0.5·τ.
+        var negate = MergeOptions(method: .sum)
+        negate.coefficient = -0.5
+        _ = try Merger.merge(inputs, options: negate, to: out)
+        #expect(try SafetensorsFile(url: out).readFloat("blocks.0.w").scalars == [-0.5, -1])
+    }
+
     @Test("mismatched keys, shapes and dtypes name the key and both files")
     func mismatches() throws {
         let dir = try scratchFolder()
