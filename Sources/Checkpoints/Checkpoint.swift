@@ -32,6 +32,10 @@ public enum Checkpoint {
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             return try TorchCheckpoint(url: url, file: file)
         }
+        let torchNames: Set<String> = ["pt", "pth", "bin", "ckpt"]
+        if torchNames.contains(url.pathExtension.lowercased()) {
+            throw CheckpointError.unrecognizedFormat(path: url.path, hint: "named like a torch.save archive but not a zip: \(describe(head: head, path: url.path))")
+        }
         if head.count >= 9, head[8] == UInt8(ascii: "{") || head[8] == UInt8(ascii: " ") {
             return try SafetensorsFile(url: url)
         }
@@ -56,6 +60,9 @@ public enum Checkpoint {
         if head.starts(with: Array("GGUF".utf8)) { return "a GGUF file (llama.cpp); convert it to safetensors first" }
         if head.starts(with: [0x08]) || head.starts(with: [0x0A]) { return "possibly an ONNX/protobuf file; only safetensors, sharded safetensors and torch.save zip archives are read" }
         if head.count < 8 { return "the file is only \(head.count) bytes" }
+        if head.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return "it starts as plain text (\"\(String(decoding: head.prefix(12), as: UTF8.self))…\"), not a checkpoint"
+        }
         return "not safetensors (no JSON header after the 8-byte length), not a zip archive; supported: .safetensors, sharded *.index.json folders, torch.save .pt/.pth/.bin"
     }
 }

@@ -32,8 +32,11 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Parses one JSON document (RFC 8259; surrounding whitespace allowed).
     /// - Parameter name: the file, for error messages.
     /// - Throws: ``JSONValue/ParseError`` with the line and column of the problem.
-    public init(parsing bytes: [UInt8], name: String) throws {
+    /// - Parameter rejectingDuplicateKeys: refuse an object with a repeated key (as strict
+    ///   parsers of formats such as safetensors do) instead of keeping the last value.
+    public init(parsing bytes: [UInt8], name: String, rejectingDuplicateKeys: Bool = false) throws {
         var p = _JSONParser(bytes: bytes, name: name)
+        p.rejectDuplicates = rejectingDuplicateKeys
         self = try p.document()
     }
 
@@ -94,6 +97,7 @@ private struct _JSONParser {
     let name: String
     var i = 0
     var depth = 0
+    var rejectDuplicates = false
     static let maxDepth = 512
 
     init(bytes: [UInt8], name: String) {
@@ -165,7 +169,13 @@ private struct _JSONParser {
             i += 1
             skipSpace()
             let v = try value()
-            if let k = index[key] { pairs[k].value = v } else { index[key] = pairs.count; pairs.append((key, v)) }
+            if let k = index[key] {
+                if rejectDuplicates { throw fail("the key \"\(key)\" appears twice in one object") }
+                pairs[k].value = v
+            } else {
+                index[key] = pairs.count
+                pairs.append((key, v))
+            }
             skipSpace()
             guard i < bytes.count else { throw fail("unterminated object") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -242,13 +242,21 @@ struct _PickleMachine {
             if end - pos > limit { throw malformed("a text argument at byte \(pos) is longer than \(limit) bytes") }
         }
         guard end < bytes.count else { throw malformed("a text argument at byte \(pos) has no terminating newline") }
-        let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[pos..<end]), as: UTF8.self)
+        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[pos..<end]), as: UTF8.self) else {
+            throw malformed("the text argument at byte \(pos) is not valid UTF-8")
+        }
         pos = end + 1
         return s
     }
 
+    /// `count` bytes of UTF-8 text, refused when not valid UTF-8 (Python's pickle raises too;
+    /// decoding leniently could make two different keys one).
     mutating func text(_ count: Int) throws -> String {
-        String(decoding: try take(count), as: UTF8.self)
+        let start = pos
+        guard let s = String(validating: try take(count), as: UTF8.self) else {
+            throw malformed("the \(count)-byte string at byte \(start) is not valid UTF-8")
+        }
+        return s
     }
 
     /// A Python 2 `str` of `count` bytes: bytes or UTF-8 text, per ``python2StringsAsBytes``.

@@ -31,25 +31,27 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
         guard Int(n) <= size - 8 else { throw CheckpointError.invalidHeaderLength(path: path, length: n, fileSize: size) }
         headerLength = Int(n)
         let headerBytes = file.bytes(8..<(8 + headerLength))
-        guard let text = String(validating: headerBytes, as: UTF8.self) else {
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw CheckpointError.invalidHeader(path: path, reason: "the \(n)-byte header is not valid UTF-8 (InvalidHeader)")
         }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: []) } catch {
-            throw CheckpointError.invalidHeader(path: path, reason: "the header is not valid JSON (InvalidHeaderDeserialization): \(error.localizedDescription)")
+        // Parsed as strictly as the Rust crate's serde_json: no BOM, no duplicate keys, integers
+        // written as integers (`1.0` is not an offset).
+        let root: JSONValue
+        do { root = try JSONValue(parsing: [UInt8](headerBytes), name: "header", rejectingDuplicateKeys: true) } catch {
+            throw CheckpointError.invalidHeader(path: path, reason: "the header is not valid JSON (InvalidHeaderDeserialization): \((error as? JSONValue.ParseError)?.reason ?? "\(error)")")
         }
-        guard let dict = object as? [String: Any] else {
+        guard let dict = root.object else {
             throw CheckpointError.invalidHeader(path: path, reason: "the header is not a JSON object (InvalidHeaderDeserialization)")
         }
         var meta: [String: String] = [:]
         var entries: [(info: TensorInfo, begin: Int, end: Int)] = []
         for (name, value) in dict {
             if name == "__metadata__" {
-                guard let m = value as? [String: Any] else {
+                guard let m = value.object else {
                     throw CheckpointError.invalidHeader(path: path, reason: "__metadata__ must map strings to strings (InvalidHeaderDeserialization)")
                 }
                 for (k, v) in m {
-                    guard let s = v as? String else {
+                    guard let s = v.string else {
                         throw CheckpointError.invalidHeader(path: path, reason: "__metadata__['\(k)'] is not a string (InvalidHeaderDeserialization)")
                     }
                     meta[k] = s
@@ -91,24 +93,29 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
         index = idx
     }
 
-    static func parseEntry(name: String, value: Any, path: String) throws -> (info: TensorInfo, begin: Int, end: Int) {
+    static func parseEntry(name: String, value: JSONValue, path: String) throws -> (info: TensorInfo, begin: Int, end: Int) {
         func bad(_ why: String) -> CheckpointError {
             .invalidHeader(path: path, reason: "tensor '\(name)': \(why) (InvalidHeaderDeserialization)")
         }
-        guard let obj = value as? [String: Any] else { throw bad("entry is not an object") }
-        guard let dtypeName = obj["dtype"] as? String else { throw bad("missing string 'dtype'") }
+        /// A JSON integer ≥ 0 written as one (serde's usize): no sign, fraction or exponent.
+        func unsigned(_ v: JSONValue) -> Int? {
+            guard case .number(let text) = v, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int(text)
+        }
+        guard let obj = value.object else { throw bad("entry is not an object") }
+        _ = obj  // other fields are ignored, as the crate's TensorInfo ignores them
+        guard let dtypeName = value["dtype"]?.string else { throw bad("missing string 'dtype'") }
         guard let dtype = DType(rawValue: dtypeName) else {
             throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
         }
-        guard let shapeAny = obj["shape"] as? [Any] else { throw bad("missing array 'shape'") }
+        guard let shapeValues = value["shape"]?.array else { throw bad("missing array 'shape'") }
         var shape: [Int] = []
-        for d in shapeAny {
-            guard let v = d as? Int, v >= 0 else { throw bad("shape \(shapeAny) must hold non-negative integers") }
+        for d in shapeValues {
+            guard let v = unsigned(d) else { throw bad("shape must hold non-negative integers") }
             shape.append(v)
         }
-        guard let offs = obj["data_offsets"] as? [Any], offs.count == 2,
-              let b = offs[0] as? Int, let e = offs[1] as? Int,
-              b >= 0, e >= 0 else { throw bad("'data_offsets' must be two non-negative integers") }
+        guard let offs = value["data_offsets"]?.array, offs.count == 2,
+              let b = unsigned(offs[0]), let e = unsigned(offs[1]) else { throw bad("'data_offsets' must be two non-negative integers") }
         return (TensorInfo(name: name, dtype: dtype, shape: shape), b, e)
     }
 

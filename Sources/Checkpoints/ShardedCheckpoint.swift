@@ -56,6 +56,9 @@ public final class ShardedCheckpoint: CheckpointReader, @unchecked Sendable {
             }
             weightMap[k] = s
         }
+        guard !weightMap.isEmpty else {
+            throw CheckpointError.invalidHeader(path: index.path, reason: "the shard index's 'weight_map' is empty: it names no tensor")
+        }
         self.weightMap = weightMap
         format = index.lastPathComponent.contains(".safetensors") ? .shardedSafetensors : .shardedPyTorch
         var meta: [String: String] = [:]

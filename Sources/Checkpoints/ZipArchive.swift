@@ -125,7 +125,11 @@ public struct ZipArchive: Sendable {
                 }
                 e += 4 + length
             }
-            if index[name] == nil { index[name] = entries.count }
+            // Python's zipfile reads the last record of a name, miniz (torch) the first: refuse.
+            guard index[name] == nil else {
+                throw bad("the archive holds two records named '\(name)' (the second at central-directory byte \(p)); readers disagree on which one counts")
+            }
+            index[name] = entries.count
             entries.append(Entry(name: name, method: method, flags: flags, compressedSize: compressed,
                                  uncompressedSize: uncompressed, localHeaderOffset: localOffset))
             p = extraEnd + commentLength

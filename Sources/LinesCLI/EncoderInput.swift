@@ -112,6 +112,9 @@ enum EncoderInput {
             done += chunk.count
             bar.update(done)
         }
+        guard !labels.isEmpty || paths.isEmpty else {
+            throw CommandFailure(description: "none of the \(paths.count) images could be read (all were skipped); nothing was written")
+        }
         return (Tensor(shape: [labels.count, d], scalars: features), labels, Date().timeIntervalSince(start))
     }
 }

@@ -38,6 +38,10 @@ struct Masks: ParsableCommand {
             throw ValidationError("--tall-lambda takes one value or one per task: got \(tallLambda.count) for \(finetuned.count) tasks")
         }
         if let bad = tallLambda.first(where: { !$0.isFinite }) { throw ValidationError("--tall-lambda must be finite numbers; got \(bad)") }
+        let ext = (output as NSString).pathExtension.lowercased()
+        guard ext == "npy" || ext == "safetensors" else {
+            throw ValidationError("-o \(output): a mask file is written as .npy (the reference's np.save) or .safetensors; name it with one of those extensions")
+        }
     }
 
     func run() throws {

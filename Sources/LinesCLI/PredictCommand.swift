@@ -53,6 +53,9 @@ struct Predict: ParsableCommand {
     func run() throws {
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let input: EncoderInput = try pixels.map { .pixels(path: $0) } ?? .images(EncoderInput.expand(images))
+        if case .images(let files) = input, files.isEmpty {
+            throw ValidationError("\(images.joined(separator: " ")): no image files found (looked for \(EncoderInput.imageExtensions.sorted().joined(separator: ", ")))")
+        }
         let classifier = try ClassificationHead(checkpoint: URL(fileURLWithPath: head))
         var names: [String]? = nil
         if let classNames {

@@ -211,11 +211,27 @@ struct SafeUnpicklerPython2StringTests {
     /// `pickle.dumps` of `{'k': '\xff\x00a'}` as Python 2 cPickle writes it (SHORT_BINSTRING).
     let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x01, 0x55, 0x01, 0x6B, 0x55, 0x03, 0xFF, 0x00, 0x61, 0x73, 0x2E]
 
-    @Test("python2StringsAsBytes keeps the raw bytes (pickle.load(encoding='bytes')); the default reads UTF-8 text")
+    @Test("python2StringsAsBytes keeps the raw bytes (pickle.load(encoding='bytes')); the default reads UTF-8 text and refuses other bytes, as pickle.load's strict decoding does")
     func stringsAsBytes() throws {
         let bytes = try SafeUnpickler(path: "p2", python2StringsAsBytes: true).load(pickle)
         #expect(bytes == .dict([PicklePair(key: .bytes([0x6B]), value: .bytes([0xFF, 0x00, 0x61]))]))
-        let text = try SafeUnpickler(path: "p2").load(pickle)
+        #expect {
+            _ = try SafeUnpickler(path: "p2").load(pickle)
+        } throws: { error in
+            "\(error)".contains("byte 10 is not valid UTF-8")
+        }
+        var ascii = pickle
+        ascii[10] = 0x78  // 'x\x00a': valid text
+        let text = try SafeUnpickler(path: "p2").load(ascii)
         #expect(text.dict?.first?.key == .string("k"))
+        #expect(text.dict?.first?.value == .string("x\u{0}a"))
+    }
+
+    @Test("two BINUNICODE keys that differ only in invalid UTF-8 are refused, not collapsed into one")
+    func invalidUnicodeKeys() throws {
+        // {'\xff': 1, '\xfe': 2} with raw (invalid) bytes in BINUNICODE: pickle.loads raises.
+        let p: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x28, 0x58, 0x01, 0x00, 0x00, 0x00, 0xFF, 0x4B, 0x01,
+                          0x58, 0x01, 0x00, 0x00, 0x00, 0xFE, 0x4B, 0x02, 0x75, 0x2E]
+        #expect(throws: CheckpointError.self) { _ = try SafeUnpickler(path: "u").load(p) }
     }
 }

@@ -71,6 +71,23 @@ struct ErrorReportTests {
         #expect(help.contains("USAGE: lines merge"))
     }
 
+    @Test("success that is not: predict on a folder with no image, every image skipped, a mask file named .txt")
+    func nothingDone() throws {
+        guard let lines = linesExecutable() else { return }
+        let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/clip")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-nothing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = clip.appendingPathComponent("vit_quickgelu.safetensors").path, head = clip.appendingPathComponent("vit_quickgelu_head.safetensors").path
+        let (c1, _, e1) = try Self.run(lines, ["predict", "--model", model, "--head", head, dir.path])
+        #expect(c1 != 0 && e1.contains("no image files found"))
+        try Data("{}".utf8).write(to: dir.appendingPathComponent("bad.jpg"))
+        let (c2, _, e2) = try Self.run(lines, ["predict", "--model", model, "--head", head, "--skip-bad-images", dir.path])
+        #expect(c2 != 0 && e2.contains("none of the 1 images could be read"))
+        let (c3, _, e3) = try Self.run(lines, ["masks", "--pretrained", model, "--finetuned", model, "-o", dir.appendingPathComponent("m.txt").path])
+        #expect(c3 == 64 && e3.contains(".npy") && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.txt").path))
+    }
+
     @Test("the lines executable prints a failure as one line on stderr, with exit status 64")
     func executableOneLine() throws {
         guard let lines = linesExecutable() else { return }
