@@ -64,10 +64,12 @@ public protocol CheckpointReader: AnyObject, Sendable {
     /// Bytes of tensor data this reader has copied out of its mapped file by ``read(_:)`` and
     /// ``readFloat(_:)`` so far (0 for readers that hold their tensors in memory).
     var copiedBytes: Int { get }
+    /// The description of tensor `name`, if the checkpoint has it.
+    func info(_ name: String) -> TensorInfo?
 }
 
 extension CheckpointReader {
-    /// Looks up a tensor's description by name.
+    /// Looks up a tensor's description by name (readers with an index answer in constant time).
     public func info(_ name: String) -> TensorInfo? {
         tensors.first { $0.name == name }
     }

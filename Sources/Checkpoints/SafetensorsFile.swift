@@ -133,6 +133,8 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
     private let copies = CopiedBytes()
     public var copiedBytes: Int { copies.count }
 
+    public func info(_ name: String) -> TensorInfo? { index[name].map { tensors[$0] } }
+
     public func mapped(_ name: String) -> MappedTensor? {
         ranges[name].map { MappedTensor(file: file, range: $0) }
     }

@@ -20,6 +20,8 @@ public struct SafetensorsWriter: TensorWriter {
     public let layout: [TensorInfo]
     /// Absolute byte range of each tensor's data in the file.
     public let ranges: [String: Range<Int>]
+    /// Position of each tensor in ``layout`` (lookups in constant time: files hold 10⁵ tensors).
+    private let position: [String: Int]
     private let file: AtomicFile
     private var written: Set<String> = []
     /// The header bytes (length + JSON) that start the file.
@@ -41,6 +43,7 @@ public struct SafetensorsWriter: TensorWriter {
             offset += t.byteCount
         }
         self.ranges = ranges
+        position = Dictionary(order.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         file = try AtomicFile(url: url)
         var prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian) { [UInt8]($0) }
         prefix += header
@@ -73,7 +76,7 @@ public struct SafetensorsWriter: TensorWriter {
     }
 
     private func info(_ name: String) throws -> TensorInfo {
-        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard let info = position[name].map({ layout[$0] }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
         return info
     }
 
@@ -145,7 +148,7 @@ public struct SafetensorsWriter: TensorWriter {
     /// place with ``writeF32Part(_:atFile:)`` (F32 in the layout, little-endian host); else `nil`.
     public func f32DataOffset(_ name: String) -> Int? {
         guard Int(littleEndian: 1) == 1, let r = ranges[name],
-              layout.first(where: { $0.name == name })?.dtype == .f32 else { return nil }
+              position[name].map({ layout[$0] })?.dtype == .f32 else { return nil }
         return r.lowerBound
     }
 
@@ -165,7 +168,7 @@ public struct SafetensorsWriter: TensorWriter {
 
     /// Writes one tensor; its dtype and shape must match the layout.
     public mutating func write(_ name: String, _ tensor: StoredTensor) throws {
-        guard let info = layout.first(where: { $0.name == name }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard let info = position[name].map({ layout[$0] }) else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
         guard info.dtype == tensor.dtype, info.shape == tensor.shape else {
             throw CheckpointError.tensorInvalidInfo(path: url.path, tensor: name, expectedBytes: info.byteCount, foundBytes: tensor.data.count)
         }
@@ -180,7 +183,7 @@ public struct SafetensorsWriter: TensorWriter {
 
     /// Checks every tensor was written, then fsyncs and renames the file into place.
     public func finish() throws {
-        if let missing = layout.first(where: { !written.contains($0.name) }) {
+        if written.count != layout.count, let missing = layout.first(where: { !written.contains($0.name) }) {
             abandon()
             throw CheckpointError.io(path: url.path, reason: "tensor '\(missing.name)' was never written; nothing was saved")
         }

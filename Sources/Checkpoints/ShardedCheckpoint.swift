@@ -105,5 +105,6 @@ public final class ShardedCheckpoint: CheckpointReader, @unchecked Sendable {
     public func readFloat(_ name: String) throws -> Tensor { try shard(for: name).readFloat(name) }
     public func evict(_ name: String) { (try? shard(for: name))?.evict(name) }
     public func mapped(_ name: String) -> MappedTensor? { (try? shard(for: name))?.mapped(name) }
+    public func info(_ name: String) -> TensorInfo? { (try? shard(for: name))?.info(name) }
     public var copiedBytes: Int { shards.values.reduce(0) { $0 + $1.copiedBytes } }
 }

@@ -78,6 +78,8 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
         return t
     }
 
+    public func info(_ name: String) -> TensorInfo? { index[name].map { tensors[$0] } }
+
     private let copies = CopiedBytes()
     public var copiedBytes: Int { copies.count }
 
