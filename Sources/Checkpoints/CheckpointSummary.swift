@@ -87,21 +87,36 @@ public struct CheckpointSummary: Sendable, Codable, Equatable {
                 lines.append("    block \(b.index): \(b.keys.count) keys")
             }
             lines.append("    outside the blocks (scaled by α): \(otherKeys.count) keys")
-            for k in otherKeys.prefix(verbose ? otherKeys.count : 12) { lines.append("      \(k)") }
+            for k in otherKeys.prefix(verbose ? otherKeys.count : 12) { lines.append("      \(Self.printable(k))") }
             if !verbose && otherKeys.count > 12 { lines.append("      … \(otherKeys.count - 12) more (--verbose lists all)") }
         } else {
             lines.append("  architecture: unknown (no residual-block naming recognised; pass --layer-pattern REGEX to merge with LiNeS)")
         }
         if !metadata.isEmpty {
-            lines.append("  metadata:    " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+            lines.append("  metadata:    " + metadata.sorted { $0.key < $1.key }.map { "\(Self.printable($0.key))=\(Self.printable($0.value))" }.joined(separator: ", "))
         }
         if verbose {
             lines.append("  tensors:")
             for t in tensors {
-                lines.append("    \(t.name)  \(t.dtype) \(t.shape)\(t.block.map { "  [block \($0)]" } ?? "")")
+                lines.append("    \(Self.printable(t.name))  \(t.dtype) \(t.shape)\(t.block.map { "  [block \($0)]" } ?? "")")
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `s` safe to print on a terminal: control characters (C0, DEL, C1) and bidirectional
+    /// overrides, which a hostile tensor name could use to rewrite the screen, as `\u{…}`.
+    public static func printable(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+                out += "\\u{" + String(v, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// `1234567` → `1.23 M`.

@@ -57,6 +57,10 @@ public final class ExperimentRunner: @unchecked Sendable {
     @discardableResult
     public func preflight() throws -> Plan {
         if let plan { return plan }
+        // The outputs' folders must be writable before hours of evaluation, not after.
+        for (key, folder) in [("results_location", config.resultURL.deletingLastPathComponent()), ("logs_location", config.logsLocation)] {
+            try Self.checkWritable(folder, key: key)
+        }
         let tasks = config.datasets
         var zeroshot = ReferenceLayout.existing(layout.zeroshotCandidates)
         if zeroshot == nil {
@@ -145,6 +149,20 @@ public final class ExperimentRunner: @unchecked Sendable {
     // MARK: - Run
 
     /// Runs the whole protocol and writes the results.
+    /// Creates `folder` if needed and writes and removes a probe file in it.
+    /// - Throws: ``ExperimentError/badValue(key:value:expected:)`` naming the config key.
+    static func checkWritable(_ folder: URL, key: String) throws {
+        let probe = folder.appendingPathComponent(".lines-write-probe-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data().write(to: probe)
+            try FileManager.default.removeItem(at: probe)
+        } catch {
+            throw ExperimentError.badValue(key: key, value: folder.path,
+                                           expected: "a folder Lines can create and write (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+        }
+    }
+
     public func run() throws -> RunOutcome {
         let plan = try preflight()
         let journalURL = config.logsLocation.appendingPathComponent(".journal/\(config.resultStem).jsonl")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 
 @main
@@ -12,6 +13,17 @@ struct Lines: AsyncParsableCommand {
 
     /// Parses and runs the command; an error is reported as ``report(for:)`` says.
     static func main() async {
+        // Swift decodes argv leniently (a non-UTF-8 byte becomes U+FFFD), which would turn a
+        // real file name into "no such file": say what is wrong instead.
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                let shown = bytes.map { (0x20..<0x7F).contains($0) ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
+                FileHandle.standardError.write(Data("Error: argument \(i) (\(shown)) is not valid UTF-8; Lines reads paths and values as UTF-8 (rename the file, or pass it through a symlink with a UTF-8 name)\n".utf8))
+                Foundation.exit(64)
+            }
+        }
         do {
             var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {
@@ -38,7 +50,8 @@ struct Lines: AsyncParsableCommand {
         let message = self.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
         if message.isEmpty { return ("", code) }
         let line = message.hasPrefix("Error:") ? message : "Error: \(message)"
-        return (line, code)
+        // Names from hostile files are quoted in messages: no terminal escapes, one line.
+        return (CheckpointSummary.printable(line), code)
     }
 }
 

@@ -50,6 +50,21 @@ struct RunnerEndToEndTests {
         }
     }
 
+    @Test("an unwritable results_location is refused before any model is loaded, naming the key")
+    func unwritableResults() throws {
+        let ws = try Workspace()
+        defer { ws.cleanup() }
+        let blocker = ws.root.appendingPathComponent("not-a-folder")
+        try Data("x".utf8).write(to: blocker)
+        let runner = try ExperimentRunner(config: ws.config(["results_location=\(blocker.path)/results"]))
+        #expect {
+            _ = try runner.run()
+        } throws: { error in
+            "\(error)".contains("results_location") && "\(error)".contains(blocker.path)
+        }
+        #expect(!FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("logs/.journal").path))
+    }
+
     @Test("reference baseline files are used as they are")
     func referenceBaselines() throws {
         let ws = try Workspace()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Testing
 @testable import LinesCLI
@@ -86,6 +87,16 @@ struct ErrorReportTests {
         #expect(c2 != 0 && e2.contains("none of the 1 images could be read"))
         let (c3, _, e3) = try Self.run(lines, ["masks", "--pretrained", model, "--finetuned", model, "-o", dir.appendingPathComponent("m.txt").path])
         #expect(c3 == 64 && e3.contains(".npy") && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.txt").path))
+    }
+
+    @Test("a non-UTF-8 argument is named as such, not as a missing file; control characters in messages are escaped")
+    func encodings() throws {
+        guard let lines = linesExecutable() else { return }
+        let (code, _, err) = try Self.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" inspect \"$(printf 'a\\377b.pt')\"", lines.path])
+        #expect(code == 64 && err.contains("not valid UTF-8") && err.contains("a\\xffb.pt"), "\(err)")
+        #expect(CheckpointSummary.printable("w\u{1B}[2J\u{202E}x\ny") == "w\\u{1b}[2J\\u{202e}x\\u{a}y")
+        let (text, _) = Lines.report(for: ValidationError("tensor 'a\u{1B}]0;pwned\u{7}' is bad"))
+        #expect(!text.contains("\u{1B}") && text.contains("\\u{1b}"))
     }
 
     @Test("the lines executable prints a failure as one line on stderr, with exit status 64")
