@@ -20,10 +20,12 @@ public final class AtomicFile {
     public init(url: URL) throws {
         self.url = url
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        TemporaryFiles.removeStale(next: url)
+        let tmp = TemporaryFiles.sibling(of: url)
         self.temporaryURL = tmp
         fd = open(tmp.path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CheckpointError.io(path: url.path, reason: "cannot create a temporary file in \(dir.path): \(String(cString: strerror(errno)))") }
+        TemporaryFiles.register(tmp)
     }
 
     deinit { if !done { abandon() } }
@@ -75,8 +77,10 @@ public final class AtomicFile {
         if rename(temporaryURL.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryURL.path)
+            TemporaryFiles.unregister(temporaryURL)
             throw CheckpointError.io(path: url.path, reason: "rename failed: \(reason)")
         }
+        TemporaryFiles.unregister(temporaryURL)
         let dfd = open(url.deletingLastPathComponent().path, O_RDONLY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
@@ -87,5 +91,6 @@ public final class AtomicFile {
         done = true
         close(fd)
         unlink(temporaryURL.path)
+        TemporaryFiles.unregister(temporaryURL)
     }
 }

@@ -6,8 +6,12 @@ import Tensors
 ///
 /// Walking the tensors in the given order, a tensor larger than `maxShardSize` gets a shard of
 /// its own; otherwise a new shard starts when adding the tensor would pass the limit. With one
-/// shard the file is named `model.safetensors` and no index is written. Shards are written under
-/// temporary names and renamed only when every tensor was written; the index comes last.
+/// shard the file is named `model.safetensors` and no index is written.
+///
+/// The folder is built whole in a temporary sibling (`.NAME.lines-tmp-…`) and renamed into place
+/// when every shard and the index are durable, so a kill never leaves shards without their index
+/// or old and new shards mixed. An existing output folder is swapped out (set aside, the new one
+/// renamed in, the old one removed); one that holds anything but a checkpoint's files is refused.
 public struct ShardedSafetensorsWriter: TensorWriter {
     /// The default shard limit of `huggingface_hub` and mergekit: 5,000,000,000 bytes.
     public static let defaultMaxShardSize = 5_000_000_000
@@ -20,6 +24,8 @@ public struct ShardedSafetensorsWriter: TensorWriter {
     private var shards: [String: SafetensorsWriter]
     private let shardNames: [String]
     private let order: [String]
+    /// The temporary folder the shards are written in.
+    private let staging: URL
 
     /// Plans the shards and opens a writer for each.
     public init(folder: URL, tensors: [TensorInfo], metadata: [String: String]?, maxShardSize: Int) throws {
@@ -44,16 +50,23 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         let names = (1...n).map { i in
             n == 1 ? "model.safetensors" : "model-\(ShardedSafetensorsWriter.pad5(i))-of-\(ShardedSafetensorsWriter.pad5(n)).safetensors"
         }
+        try Self.checkReplaceable(folder)
+        let parent = folder.deletingLastPathComponent()
+        TemporaryFiles.removeStale(next: folder)
+        let staging = TemporaryFiles.sibling(of: folder)
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
             throw CheckpointError.io(path: folder.path, reason: "cannot create the output folder: \(error.localizedDescription)")
         }
+        TemporaryFiles.register(staging)
+        self.staging = staging
         var map: [String: String] = [:]
         var writers: [String: SafetensorsWriter] = [:]
         for (g, name) in zip(groups, names) {
             for t in g { map[t.name] = name }
-            writers[name] = try SafetensorsWriter(url: folder.appendingPathComponent(name), tensors: g, metadata: metadata)
+            writers[name] = try SafetensorsWriter(url: staging.appendingPathComponent(name), tensors: g, metadata: metadata)
         }
         weightMap = map
         totalSize = tensors.reduce(0) { $0 + $1.byteCount }
@@ -87,32 +100,74 @@ public struct ShardedSafetensorsWriter: TensorWriter {
     }
 
     public func finish() throws {
-        for name in shardNames { try shards[name]!.finish() }
-        removeStaleShards()
-        guard shardNames.count > 1 else { return }
-        let index = try AtomicFile(url: url.appendingPathComponent("model.safetensors.index.json"))
         do {
-            try index.write(Array(indexJSON.utf8), at: 0)
-            try index.commit()
+            for name in shardNames { try shards[name]!.finish() }
+            if shardNames.count > 1 {
+                let index = try AtomicFile(url: staging.appendingPathComponent("model.safetensors.index.json"))
+                do {
+                    try index.write(Array(indexJSON.utf8), at: 0)
+                    try index.commit()
+                } catch {
+                    index.abandon()
+                    throw error
+                }
+            }
+            try install()
         } catch {
-            index.abandon()
+            abandon()
             throw error
         }
     }
 
-    /// Deletes shard files and an index left in the folder by an earlier, differently split
-    /// write (as `huggingface_hub` does), so the folder holds exactly one checkpoint.
-    private func removeStaleShards() {
-        let fm = FileManager.default
-        let current = Set(shardNames)
-        for f in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where !current.contains(f) {
-            let stale = f == "model.safetensors" || f == "model.safetensors.index.json"
-                || (f.hasPrefix("model-") && f.hasSuffix(".safetensors") && f.contains("-of-"))
-            if stale { try? fm.removeItem(at: url.appendingPathComponent(f)) }
+    /// The files a checkpoint folder written here may hold.
+    static func isCheckpointFile(_ name: String) -> Bool {
+        name == "model.safetensors" || name == "model.safetensors.index.json"
+            || (name.hasPrefix("model-") && name.hasSuffix(".safetensors") && name.contains("-of-"))
+    }
+
+    /// Refuses an output that is a file, or a folder holding anything but checkpoint files
+    /// (a model folder's config, tokenizer or a user's files would be lost in the swap).
+    static func checkReplaceable(_ folder: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else {
+            throw CheckpointError.io(path: folder.path, reason: "the output is an existing file, not a folder; a sharded checkpoint is a folder (choose another name, or remove the file)")
         }
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !isCheckpointFile($0) }.sorted()
+        guard others.isEmpty else {
+            throw CheckpointError.io(path: folder.path, reason: "the output folder exists and holds other files (\(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", …" : "")); writing the checkpoint would replace the folder: choose a new or empty folder")
+        }
+    }
+
+    /// Renames the finished staging folder onto ``url``, setting an existing one aside first and
+    /// removing it once the new one is in place; fsyncs the parent folder.
+    private func install() throws {
+        let fm = FileManager.default
+        let parent = url.deletingLastPathComponent()
+        func fsyncFolder(_ u: URL) { let fd = open(u.path, O_RDONLY); if fd >= 0 { _ = fsync(fd); close(fd) } }
+        fsyncFolder(staging)
+        try Self.checkReplaceable(url)
+        var old: URL?
+        if fm.fileExists(atPath: url.path) {
+            let aside = TemporaryFiles.sibling(of: url, kind: "old")
+            guard rename(url.path, aside.path) == 0 else {
+                throw CheckpointError.io(path: url.path, reason: "cannot set the old output folder aside: \(String(cString: strerror(errno)))")
+            }
+            old = aside
+        }
+        guard rename(staging.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if let old { _ = rename(old.path, url.path) }
+            throw CheckpointError.io(path: url.path, reason: "cannot rename the new folder into place: \(reason)")
+        }
+        TemporaryFiles.unregister(staging)
+        fsyncFolder(parent)
+        if let old { try? fm.removeItem(at: old) }
     }
 
     public func abandon() {
         for w in shards.values { w.abandon() }
+        try? FileManager.default.removeItem(at: staging)
+        TemporaryFiles.unregister(staging)
     }
 }

@@ -60,7 +60,58 @@ struct ShardedCheckpointTests {
                                 "d": "model-00004-of-00004.safetensors"])
         #expect(w.totalSize == 141)
         w.abandon()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+        // Nothing appears: the shards were staged in a temporary sibling, now removed.
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.deletingLastPathComponent().path).isEmpty)
+    }
+
+    @Test("a folder output is swapped in whole: a re-conversion with another split leaves no old shard; a folder with other files is refused")
+    func folderAtomicity() throws {
+        let dir = try temporaryFolder()
+        let infos = (0..<6).map { TensorInfo(name: "t\($0)", dtype: .u8, shape: [10]) }
+        func write(_ limit: Int) throws {
+            var w = try ShardedSafetensorsWriter(folder: dir.appendingPathComponent("out"), tensors: infos, metadata: nil, maxShardSize: limit)
+            for t in infos { try w.write(t.name, StoredTensor(dtype: .u8, shape: [10], data: [UInt8](repeating: 7, count: 10))) }
+            try w.finish()
+        }
+        try write(20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path).count == 4)
+        try write(30)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path).sorted()
+        #expect(files == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out"])
+        #expect(try Checkpoint.open(dir.appendingPathComponent("out")).tensors.count == 6)
+        // A model folder with a config is not ours to replace.
+        let model = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: model.appendingPathComponent("config.json"))
+        #expect {
+            _ = try ShardedSafetensorsWriter(folder: model, tensors: infos, metadata: nil, maxShardSize: 20)
+        } throws: { error in "\(error)".contains("holds other files (config.json)") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: model.path) == ["config.json"])
+    }
+
+    @Test("what a killed process left (a staging folder, a temporary file, a folder set aside) is cleaned up by the next write")
+    func staleLeftovers() throws {
+        let dir = try temporaryFolder()
+        let out = dir.appendingPathComponent("out"), file = dir.appendingPathComponent("one.safetensors")
+        // A dead process id: the largest pid is never one of ours; probe that it is free.
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent(".out.lines-tmp-\(dead)-1"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: dir.appendingPathComponent(".one.safetensors.lines-tmp-\(dead)-2"))
+        // The old folder of a swap cut short: restored, since the output is missing.
+        let aside = dir.appendingPathComponent(".kept.lines-old-\(dead)-3")
+        try fm.createDirectory(at: aside, withIntermediateDirectories: true)
+        TemporaryFiles.removeStale(next: dir.appendingPathComponent("kept"))
+        #expect(fm.fileExists(atPath: dir.appendingPathComponent("kept").path) && !fm.fileExists(atPath: aside.path))
+        let infos = [TensorInfo(name: "w", dtype: .u8, shape: [1])]
+        var w = try ShardedSafetensorsWriter(folder: out, tensors: infos, metadata: nil, maxShardSize: 20)
+        try w.write("w", StoredTensor(dtype: .u8, shape: [1], data: [1]))
+        try w.finish()
+        try SafetensorsWriter.save([("w", StoredTensor(dtype: .u8, shape: [1], data: [1]))], to: file)
+        #expect(try fm.contentsOfDirectory(atPath: dir.path).sorted() == ["kept", "one.safetensors", "out"])
     }
 
     @Test("a broken index names the problem")

@@ -1,0 +1,98 @@
+import Checkpoints
+import Foundation
+import Tensors
+import Testing
+
+/// `kill -9` at random moments (seeded, bounded): an output is absent or complete, never torn,
+/// and the next run leaves no temporary file behind.
+@Suite("kill -9 during writes", .serialized)
+struct KillTests {
+    @Test("sharded convert killed at random moments: the folder is absent, or the old or the new checkpoint whole")
+    func shardedConvert() throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-kill-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        // 48 tensors of 1 MiB: a few hundred ms to convert into 4 MB shards.
+        let input = dir.appendingPathComponent("in.safetensors")
+        let tensors = (0..<48).map { i in ("t\(i)", StoredTensor(dtype: .u8, shape: [1 << 20], data: [UInt8](repeating: UInt8(i), count: 1 << 20))) }
+        try SafetensorsWriter.save(tensors, to: input)
+        let out = dir.appendingPathComponent("out")
+        var rng = SplitMix64(seed: 20261202)
+        var states: [String] = []
+        for round in 0..<8 {
+            let p = Process()
+            p.executableURL = lines
+            // Alternate the split, so that a torn swap would mix two shard sets.
+            p.arguments = ["convert", input.path, out.path, "--max-shard-size", round % 2 == 0 ? "4MB" : "6MB"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(useconds_t(rng.next() % 400_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if fm.fileExists(atPath: out.path) {
+                let r = try Checkpoint.open(out)
+                #expect(r.tensors.count == 48, "round \(round)")
+                #expect(try r.read("t47").data.first == 47)
+                states.append("whole")
+            } else {
+                states.append("absent")
+            }
+        }
+        // A run to completion cleans up whatever the killed ones left.
+        let p = Process()
+        p.executableURL = lines
+        p.arguments = ["convert", input.path, out.path, "--max-shard-size", "4MB"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try fm.contentsOfDirectory(atPath: dir.path).sorted() == ["in.safetensors", "out"], "\(states)")
+        #expect(try Checkpoint.open(out).tensors.count == 48)
+    }
+
+    @Test("SIGTERM removes the temporary files of the write in progress")
+    func sigterm() throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-term-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.safetensors")
+        let tensors = (0..<64).map { i in ("t\(i)", StoredTensor(dtype: .u8, shape: [1 << 20], data: [UInt8](repeating: 1, count: 1 << 20))) }
+        try SafetensorsWriter.save(tensors, to: input)
+        let p = Process()
+        p.executableURL = lines
+        p.arguments = ["convert", input.path, dir.appendingPathComponent("out").path, "--max-shard-size", "2MB"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until the staging folder exists, then interrupt.
+        var staged = false
+        for _ in 0..<400 where !staged {
+            staged = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.hasPrefix(".out.lines-tmp-") }
+            if !staged { usleep(2_000) }
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        if staged, p.terminationReason == .uncaughtSignal {
+            #expect(try fm.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".lines-tmp-") }.isEmpty)
+            #expect(!fm.fileExists(atPath: dir.appendingPathComponent("out").path))
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64) for reproducible kill times.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
