@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["Merging", "Checkpoints", "Tensors"]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "Checkpoints", "Tensors"]),
-        .testTarget(name: "LinesCLITests", dependencies: ["LinesCLI", "CLIP", "Checkpoints", "Tensors"]),
+        .testTarget(name: "LinesCLITests", dependencies: ["LinesCLI", "CLIP", "Checkpoints", "Tensors", "Training"]),
         .executableTarget(
             name: "CLIPBenchmark",
             dependencies: [

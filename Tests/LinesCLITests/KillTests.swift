@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Testing
+import Training
 
 /// `kill -9` at random moments (seeded, bounded): an output is absent or complete, never torn,
 /// and the next run leaves no temporary file behind.
@@ -19,7 +20,7 @@ struct KillTests {
         let tensors = (0..<48).map { i in ("t\(i)", StoredTensor(dtype: .u8, shape: [1 << 20], data: [UInt8](repeating: UInt8(i), count: 1 << 20))) }
         try SafetensorsWriter.save(tensors, to: input)
         let out = dir.appendingPathComponent("out")
-        var rng = SplitMix64(seed: 20261202)
+        var rng = SeededRandom(seed: 20261202)
         var states: [String] = []
         for round in 0..<8 {
             let p = Process()
@@ -29,7 +30,7 @@ struct KillTests {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(useconds_t(rng.next() % 400_000))
+            usleep(useconds_t(rng.int(below: 400_000)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             if fm.fileExists(atPath: out.path) {
@@ -51,6 +52,52 @@ struct KillTests {
         #expect(p.terminationStatus == 0)
         #expect(try fm.contentsOfDirectory(atPath: dir.path).sorted() == ["in.safetensors", "out"], "\(states)")
         #expect(try Checkpoint.open(out).tensors.count == 48)
+    }
+
+    @Test("merge and masks killed at random moments: the output is absent or whole; the next run leaves no temporary file",
+          arguments: ["merge", "masks"])
+    func singleFileOutputs(command: String) throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-kill-\(command)-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        func model(_ name: String, _ v: Float) throws -> URL {
+            let url = dir.appendingPathComponent(name)
+            let values = [Float](repeating: v, count: 1 << 20)
+            let bytes = values.withUnsafeBytes { [UInt8]($0) }
+            try SafetensorsWriter.save((0..<24).map { ("blocks.\($0 % 4).w\($0)", StoredTensor(dtype: .f32, shape: [1 << 20], data: bytes)) }, to: url)
+            return url
+        }
+        let p0 = try model("p.safetensors", 0), a = try model("a.safetensors", 1), b = try model("b.safetensors", 2)
+        let out = dir.appendingPathComponent(command == "merge" ? "o.safetensors" : "m.npy")
+        let args = command == "merge"
+            ? ["merge", "--method", "sum", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
+            : ["masks", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
+        func start() throws -> Process {
+            let p = Process()
+            p.executableURL = lines
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        var rng = SeededRandom(seed: 7, command.count)
+        for round in 0..<6 {
+            let p = try start()
+            usleep(useconds_t(rng.int(below: 300_000)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if fm.fileExists(atPath: out.path), command == "merge" {
+                #expect(try SafetensorsFile(url: out).tensors.count == 24, "round \(round)")
+            }
+        }
+        let p = try start()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try fm.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".lines-tmp-") }.isEmpty)
+        #expect(fm.fileExists(atPath: out.path))
     }
 
     @Test("SIGTERM removes the temporary files of the write in progress")
@@ -81,18 +128,5 @@ struct KillTests {
             #expect(try fm.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".lines-tmp-") }.isEmpty)
             #expect(!fm.fileExists(atPath: dir.appendingPathComponent("out").path))
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) for reproducible kill times.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
