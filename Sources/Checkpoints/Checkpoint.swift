@@ -33,11 +33,13 @@ public enum Checkpoint {
             return try TorchCheckpoint(url: url, file: file)
         }
         let torchNames: Set<String> = ["pt", "pth", "bin", "ckpt"]
+        let length = head.count >= 8 ? head.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } : 0
+        if head.count >= 9, head[8] == UInt8(ascii: "{") || head[8] == UInt8(ascii: " "),
+           !torchNames.contains(url.pathExtension.lowercased()) || length <= UInt64(file.count) {
+            return try SafetensorsFile(url: url)
+        }
         if torchNames.contains(url.pathExtension.lowercased()) {
             throw CheckpointError.unrecognizedFormat(path: url.path, hint: "named like a torch.save archive but not a zip: \(describe(head: head, path: url.path))")
-        }
-        if head.count >= 9, head[8] == UInt8(ascii: "{") || head[8] == UInt8(ascii: " ") {
-            return try SafetensorsFile(url: url)
         }
         throw CheckpointError.unrecognizedFormat(path: url.path, hint: describe(head: head, path: url.path))
     }

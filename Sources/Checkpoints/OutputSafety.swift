@@ -20,7 +20,7 @@ public enum OutputSafety {
         let outResolved = resolved(out)
         for input in inputs {
             let inURL = input.standardizedFileURL
-            if let a = identity(out), let b = identity(inURL), a == b {
+            if let a = identity(output), let b = identity(input), a == b {
                 throw CheckpointError.io(path: output.path, reason: "\(flag) names the input \(input.path) (the same file); writing it would destroy that input (choose another output)")
             }
             let inResolved = resolved(inURL)

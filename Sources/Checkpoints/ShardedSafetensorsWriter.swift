@@ -134,6 +134,14 @@ public struct ShardedSafetensorsWriter: TensorWriter {
             throw CheckpointError.io(path: folder.path, reason: "the output is an existing file, not a folder; a sharded checkpoint is a folder (choose another name, or remove the file)")
         }
         let others = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !isCheckpointFile($0) }.sorted()
+        let parent = folder.deletingLastPathComponent()
+        var a = stat(), b = stat()
+        if stat(folder.path, &a) == 0, stat(parent.path, &b) == 0, a.st_dev != b.st_dev {
+            throw CheckpointError.io(path: folder.path, reason: "the output folder is a mount point; a sharded checkpoint is built beside it and renamed into place, which cannot cross file systems: write to a new folder inside it")
+        }
+        if access(parent.path, W_OK) != 0 {
+            throw CheckpointError.io(path: folder.path, reason: "the folder holding the output (\(parent.path)) is not writable; a sharded checkpoint is built beside the output and renamed into place: write to a new folder inside a writable one")
+        }
         guard others.isEmpty else {
             throw CheckpointError.io(path: folder.path, reason: "the output folder exists and holds other files (\(others.prefix(5).joined(separator: ", "))\(others.count > 5 ? ", …" : "")); writing the checkpoint would replace the folder: choose a new or empty folder")
         }

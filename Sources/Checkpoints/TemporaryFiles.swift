@@ -57,7 +57,9 @@ public enum TemporaryFiles {
 
     private static func installHandlers() {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig, SIG_IGN)
+            // A signal ignored at start (nohup, `&` in a script) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(sig, previous); continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 lock.lock()

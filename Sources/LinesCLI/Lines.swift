@@ -15,7 +15,7 @@ struct Lines: AsyncParsableCommand {
     static func main() async {
         // Swift decodes argv leniently (a non-UTF-8 byte becomes U+FFFD), which would turn a
         // real file name into "no such file": say what is wrong instead.
-        for i in 1..<Int(CommandLine.argc) {
+        for i in stride(from: 1, to: Int(CommandLine.argc), by: 1) {
             guard let raw = CommandLine.unsafeArgv[i] else { continue }
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
             if String(validating: bytes, as: UTF8.self) == nil {
