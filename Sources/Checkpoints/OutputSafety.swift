@@ -23,6 +23,11 @@ public enum OutputSafety {
             if let a = identity(output), let b = identity(input), a == b {
                 throw CheckpointError.io(path: output.path, reason: "\(flag) names the input \(input.path) (the same file); writing it would destroy that input (choose another output)")
             }
+            // A sharded checkpoint named by its index file is its whole folder.
+            let inFolder = inURL.lastPathComponent.hasSuffix(".index.json") ? inURL.deletingLastPathComponent() : nil
+            if let inFolder, resolved(out).hasPrefix(resolved(inFolder) + "/") {
+                throw CheckpointError.io(path: output.path, reason: "\(flag) is inside the folder of the sharded input \(input.path); writing there could replace its shards (choose another output)")
+            }
             let inResolved = resolved(inURL)
             if inResolved.hasPrefix(outResolved + "/") {
                 throw CheckpointError.io(path: output.path, reason: "\(flag) is a folder that holds the input \(input.path); writing it would destroy that input (choose another output)")

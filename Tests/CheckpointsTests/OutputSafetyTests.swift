@@ -38,6 +38,11 @@ struct OutputSafetyTests {
         #expect(throws: CheckpointError.self) { try OutputSafety.check(output: dir, inputs: [a]) }
         #expect(throws: CheckpointError.self) { try OutputSafety.check(output: shards.appendingPathComponent("new.safetensors"), inputs: [shards]) }
         #expect(throws: CheckpointError.self) { try OutputSafety.check(output: dir, inputs: [shards]) }
+        // A sharded input named by its index file protects its folder too.
+        let index = shards.appendingPathComponent("model.safetensors.index.json")
+        #expect(throws: CheckpointError.self) {
+            try OutputSafety.check(output: shards.appendingPathComponent("model-00001-of-00001.safetensors"), inputs: [index])
+        }
         // Siblings are fine, existing or not.
         try OutputSafety.check(output: dir.appendingPathComponent("out"), inputs: [a, shards])
         try OutputSafety.check(output: dir.appendingPathComponent("out/deeper/x.safetensors"), inputs: [a, shards])
