@@ -38,7 +38,6 @@ int lines_merge_kernels_level(void) {
     return supported < requested ? supported : requested;
 }
 
-int lines_merge_kernels_available(void) { return lines_merge_kernels_level() == 2; }
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")))
 
@@ -221,7 +220,6 @@ AVX512 int64_t lines_ties_write_avx512(const lines_ties_write_part *a) {
 
 int lines_merge_kernels_supported(void) { return 0; }
 int lines_merge_kernels_level(void) { return 0; }
-int lines_merge_kernels_available(void) { return 0; }
 void lines_fused_ties_avx512(const lines_fused_ties_part *part) { (void)part; }
 int64_t lines_ties_write_avx512(const lines_ties_write_part *part) { (void)part; return 0; }
 void lines_fused_ties_avx2(const lines_fused_ties_part *part) { (void)part; }

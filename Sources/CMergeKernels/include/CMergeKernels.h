@@ -46,14 +46,12 @@ int lines_merge_kernels_supported(void);
 /// (`portable`, `avx2`, `avx512`) or `LINES_NO_AVX512=1` (portable).
 int lines_merge_kernels_level(void);
 
-/// Whether the AVX-512 kernels are to be used (`lines_merge_kernels_level() == 2`).
-int lines_merge_kernels_available(void);
 
 /// Runs one part with AVX2 (8 parameters at a time; the same operations and order as the
 /// AVX-512 and Swift kernels); call only when `lines_merge_kernels_supported() >= 1`.
 void lines_fused_ties_avx2(const lines_fused_ties_part *part);
 
-/// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
+/// Runs one part with AVX-512; call only when `lines_merge_kernels_supported() == 2`.
 void lines_fused_ties_avx512(const lines_fused_ties_part *part);
 
 /// One part of the final TIES pass: out[i] = finish(τ_TIES[i]) for `count` parameters, with exact
@@ -73,7 +71,7 @@ typedef struct {
     float *out;
 } lines_ties_write_part;
 
-/// Runs one part with AVX-512; call only when `lines_merge_kernels_available()`.
+/// Runs one part with AVX-512; call only when `lines_merge_kernels_supported() == 2`.
 int64_t lines_ties_write_avx512(const lines_ties_write_part *part);
 
 /// Runs one part with AVX2; call only when `lines_merge_kernels_supported() >= 1`.
