@@ -2,7 +2,7 @@
 // the two TIES passes of the Merging module, chosen at run time.
 //
 // Every value is computed with the same IEEE float operations, in the same task order, as the
-// Swift kernels (`_TIESLanes`, `_MTLKernel`, `_Engine.fusedTIES`): masked adds leave a lane
+// Swift kernels (`_TIESLanes`, `_MultiTaskKernel`, `_Engine.fusedTIES`): masked adds leave a lane
 // unchanged where Swift adds +0 (the same, since those sums never hold −0), and the L1 norms are
 // accumulated through `lines_norm8` in Swift's 8-parameter groups. No FMA contraction.
 #pragma clang fp contract(off)

@@ -25,16 +25,17 @@ public enum CoefficientGrid {
     public static func values(for config: ExperimentConfig) -> [Double] {
         switch config.method {
         case .zeroshot: return [0.0]
-        case .average: return [1.0 / Double(config.numTasks)]
         case .tallMask: return config.loadMask ? [1.0] : tallMaskLambda
-        case .magMasking: return [1.0]
         case .singleTask:
             if let s = config.specifyLambda { return [s] }
             return config.applyLines ? singleTaskGamma : [1.0]
-        case .ties:
-            return config.specifyLambda.map { [$0] } ?? ties
-        case .sum, .consensus:
-            return config.specifyLambda.map { [$0] } ?? taskArithmetic(nEvalPoints: config.nEvalPoints)
+        case let .merge(method):
+            switch method.info.runGrid {
+            case .inverseTaskCount: return [1.0 / Double(config.numTasks)]
+            case .one: return [1.0]
+            case .ties: return config.specifyLambda.map { [$0] } ?? ties
+            case .taskArithmetic: return config.specifyLambda.map { [$0] } ?? taskArithmetic(nEvalPoints: config.nEvalPoints)
+            }
         }
     }
 }

@@ -184,10 +184,10 @@ public struct ExperimentConfig: Sendable {
             guard (0..<datasets.count).contains(taskIndex) else { throw bad("method.task_index", "an index into DATASETS (0..<\(datasets.count))") }
         }
         if applyLines && !method.supportsLiNeS {
-            throw ExperimentError.unsupported("method.apply_lines=true is not defined for method=\(method.rawValue); LiNeS applies to single_task, sum, ties and consensus.")
+            throw ExperimentError.unsupported("method.apply_lines=true is not defined for method=\(method.rawValue); LiNeS applies to \(RunMethod.allCases.filter(\.supportsLiNeS).map(\.rawValue).joined(separator: ", ")).")
         }
         // The reference's top-k filter before summing (method.k < 100 for these) is not implemented.
-        if k != 100, [.sum, .consensus, .average, .singleTask].contains(method) {
+        if k != 100, method == .singleTask || method.mergeMethod.map({ !$0.info.takes(MergeParameter.k.name) }) == true {
             throw ExperimentError.unsupported("method.k=\(pythonRepr(k)) with method=\(method.rawValue) is not supported by lines (the reference's top-k filter before summing); use method=ties or mag_masking for top-k.")
         }
     }

@@ -27,7 +27,8 @@ extension ExperimentRunner {
         return (try Checkpoint.open(url), report)
     }
 
-    /// `sum`, `average`, `ties`, `consensus`, `zeroshot` (spec §1.3, §2.2).
+    /// `zeroshot` and the merge methods with one output model (`sum`, `average`, `ties`,
+    /// `consensus`, …; spec §1.3, §2.2).
     func runMerged(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
         let tasks = config.datasets
         let grid = CoefficientGrid.values(for: config)
@@ -35,19 +36,20 @@ extension ExperimentRunner {
         var schedule: ((Double) -> (String) -> Float)?
         if config.method != .zeroshot {
             let inputs = try mergeInputs(plan, tasks: tasks)
-            var options: MergeOptions
-            switch config.method {
-            case .ties:
-                options = MergeOptions(method: .ties)
-                options.k = config.k
-                options.aggregation = config.aggregation
-            case .consensus:
-                options = MergeOptions(method: .consensus)
-                options.masks = try TallMasks.read(plan.masks!, parameters: inputs.parameterCount)
-                options.prunThreK = config.prunThreK
-                options.useTies = config.useTies
-            default:
-                options = MergeOptions(method: .sum)
+            guard let method = config.method.mergeMethod else { preconditionFailure("runMerged runs merge methods") }
+            var options = MergeOptions(method: method)
+            // The method's parameters that `lines run` reads (their `method.` keys).
+            for p in method.info.parameters {
+                switch p.name {
+                case MergeParameter.k.name: options.k = config.k
+                case MergeParameter.aggregation.name: options.aggregation = config.aggregation
+                case MergeParameter.prunThreK.name: options.prunThreK = config.prunThreK
+                case MergeParameter.useTies.name: options.useTies = config.useTies
+                default: break
+                }
+            }
+            if method.info.readsTallMasks, let url = plan.masks {
+                options.masks = try TallMasks.read(url, parameters: inputs.parameterCount)
             }
             if config.applyLines { options.lines = (alpha: nil, beta: 0) }
             let merged = try mergedTaskVector(inputs, options: options, name: "tau_mtl")
@@ -228,16 +230,17 @@ extension ExperimentRunner {
                 selected, saveURL)
     }
 
-    /// `mag_masking` (TALL paper baseline): per task θ0 + m_t ⊙ Σ τ at coefficient 1, m_t the
-    /// top-k % of |τ_t|.
-    func runMagMasking(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
+    /// The merge methods with one model per task (`mag_masking`, the TALL paper baseline: per
+    /// task θ0 + m_t ⊙ Σ τ at coefficient 1, m_t the top-k % of |τ_t|).
+    func runPerTaskModels(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
         let tasks = config.datasets
         let inputs = try mergeInputs(plan, tasks: tasks)
-        var options = MergeOptions(method: .magMasking)
-        options.k = config.k
-        let folder = workFolder.appendingPathComponent("mag_masking")
+        guard let method = config.method.mergeMethod else { preconditionFailure("runPerTaskModels runs merge methods") }
+        var options = MergeOptions(method: method)
+        if method.info.takes(MergeParameter.k.name) { options.k = config.k }
+        let folder = workFolder.appendingPathComponent(method.info.runName)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        onEvent(.note("Magnitude masks (k = \(pythonRepr(config.k))%) and per-task models…"))
+        onEvent(.note("\(method.rawValue) (k = \(pythonRepr(config.k))%): per-task models…"))
         _ = try Merger.merge(inputs, options: options, to: folder)
         var valTop1: [TaskName: Double] = [:], testTop1: [TaskName: Double] = [:]
         for t in tasks {

@@ -124,7 +124,7 @@ public final class ExperimentRunner: @unchecked Sendable {
             }
         }
         var masks: URL?
-        if config.method == .consensus || (config.method == .tallMask && config.loadMask) {
+        if config.method.mergeMethod?.info.readsTallMasks == true || (config.method == .tallMask && config.loadMask) {
             let candidates = layout.maskCandidates(taskCount: config.numTasks, useTies: config.useTies, tiesAgg: config.tiesAgg)
             guard let u = ReferenceLayout.existing(candidates) else {
                 throw ExperimentError.missingFile(what: "the TALL masks (run method=tall_mask\(config.useTies ? " method.use_ties=true" : "") first)",
@@ -184,8 +184,8 @@ public final class ExperimentRunner: @unchecked Sendable {
         switch config.method {
         case .singleTask: outcome = try runSingleTask(plan, factory: factory)
         case .tallMask: outcome = try runTallMask(plan, factory: factory)
-        case .magMasking: outcome = try runMagMasking(plan, factory: factory)
-        default: outcome = try runMerged(plan, factory: factory)
+        case .zeroshot: outcome = try runMerged(plan, factory: factory)
+        case let .merge(m): outcome = m.info.output == .modelPerTask ? try runPerTaskModels(plan, factory: factory) : try runMerged(plan, factory: factory)
         }
         var result = try writeOutputs(outcome.document, selected: outcome.selected, masks: outcome.masks, resumed: resumed)
         result.linesAlpha = linesSchedule?.alpha

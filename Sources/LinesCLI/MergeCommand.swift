@@ -14,12 +14,7 @@ struct Merge: ParsableCommand {
         memory does not grow with the number of tasks.
 
         Methods:
-          sum          τ_MTL = Σ τ_t (Task Arithmetic)
-          average      Σ τ_t / T
-          ties         trim top --k % per task (default 20), elect signs, disjoint --agg (default mean)
-          consensus    m ⊙ (Σ τ_t, or TIES k=20 disjoint-sum with --use-ties); m = 1[#TALL masks on ≥ --prun-thre-k];
-                       masks from --masks, or built on the fly with --tall-lambda
-          mag-masking  per task θ0 + m_t ⊙ Σ τ, m_t = top --k % (default 10) of |τ_t|; -o is a folder
+        \(Merge.methodList)
 
         Task names come from the reference layout (.../EuroSATVal/nonlinear_finetuned.pt → EuroSAT) or NAME=PATH.
 
@@ -36,7 +31,7 @@ struct Merge: ParsableCommand {
         """
     )
 
-    @Option(help: "Merge method: sum, average, ties, consensus, mag-masking.")
+    @Option(help: "Merge method: \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MergeMethod
 
     @Option(help: "The pre-trained checkpoint θ0 (any format lines reads).")
@@ -87,42 +82,56 @@ struct Merge: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .safetensors file (a folder for mag-masking).")
     var output: String
 
+    /// One line per registered method: its name, what it computes, its parameters.
+    static var methodList: String {
+        let width = MergeMethod.allCases.map(\.rawValue.count).max() ?? 0
+        return MergeMethod.allCases.map { m in
+            let info = m.info
+            let pad = String(repeating: " ", count: width - m.rawValue.count)
+            var line = "  \(m.rawValue)\(pad)  \(info.summary)"
+            if !info.linesApplies { line += " (no LiNeS)" }
+            return line
+        }.joined(separator: "\n")
+    }
+
     func validate() throws {
         if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
         for (flag, value) in [("--coefficient", coefficient), ("--k", k), ("--alpha", alpha), ("--beta", beta)] {
             if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number; got \(value)") }
         }
-        if let bad = tallLambda.first(where: { !$0.isFinite }) { throw ValidationError("--tall-lambda must be finite numbers; got \(bad)") }
         if trim != "global" {
             throw ValidationError("--trim \(trim) is not supported: only 'global' (the reference's top-k over the whole flattened model)")
         }
         if let k, !(k > 0 && k <= 100) { throw ValidationError("--k must be a percentage in (0, 100]; got \(k)") }
-        if k != nil, method != .ties, method != .magMasking { throw ValidationError("--k applies to ties and mag-masking only") }
-        if agg != nil, method != .ties { throw ValidationError("--agg applies to ties only (consensus with --use-ties always uses disjoint sum, as the reference)") }
-        if method != .consensus, masks != nil || prunThreK != nil || !tallLambda.isEmpty || useTies {
-            throw ValidationError("--masks, --prun-thre-k, --tall-lambda and --use-ties apply to consensus only")
-        }
-        if masks != nil, !tallLambda.isEmpty { throw ValidationError("give either --masks or --tall-lambda, not both") }
-        if masks != nil, useTies { throw ValidationError("--use-ties builds masks on the fly; with --masks the base is chosen when the masks were built (drop --use-ties or --masks)") }
         if lines, beta == nil { throw ValidationError("--lines needs --beta (the reference tunes it on {0.1, …, 1.0})") }
         if !lines, alpha != nil || beta != nil { throw ValidationError("--alpha and --beta need --lines") }
-        if lines, method == .average || method == .magMasking { throw ValidationError("--lines does not apply to \(method.rawValue)") }
-        if method == .average, coefficient != nil { throw ValidationError("average uses λ = 1/T; use --method sum --coefficient for another λ") }
+        // Everything else is the method's (its unit in the registry), checked as the library checks it.
+        do {
+            try options().validate(taskCount: nil, alsoGiven: masks == nil ? [] : [MergeParameter.masks.name])
+        } catch let error as MergeError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The merge options the flags give (mask files are read in ``run()``).
+    func options() -> MergeOptions {
+        var options = MergeOptions(method: method)
+        if let coefficient { options.coefficient = coefficient }
+        if let k { options.k = k }
+        if let agg { options.aggregation = agg }
+        if let prunThreK { options.prunThreK = prunThreK }
+        if !tallLambda.isEmpty { options.tallLambdas = tallLambda }
+        if useTies { options.useTies = true }
+        if lines, let beta { options.lines = (alpha: alpha, beta: beta) }
+        options.layerPattern = layerPattern
+        options.taskVectorOnly = taskVector
+        return options
     }
 
     func run() throws {
         let tasks = finetuned.map(TaskCheckpoint.init(argument:))
         let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: tasks)
-        var options = MergeOptions(method: method)
-        options.coefficient = coefficient ?? 1
-        options.k = k
-        options.aggregation = agg ?? .mean
-        options.prunThreK = prunThreK ?? 2
-        if !tallLambda.isEmpty { options.tallLambdas = tallLambda }
-        options.useTies = useTies
-        if lines, let beta { options.lines = (alpha: alpha, beta: beta) }
-        options.layerPattern = layerPattern
-        options.taskVectorOnly = taskVector
+        var options = options()
         if let masks {
             let url = URL(fileURLWithPath: masks)
             options.masks = try TallMasks.read(url, parameters: inputs.parameterCount)

@@ -1,23 +1,33 @@
-/// The merge methods of the reference (spec §2.2), named as its Hydra configs name them.
-public enum MergeMethod: String, CaseIterable, Sendable {
-    /// Task Arithmetic: τ_MTL = Σ_t τ_t.
-    case sum
-    /// Weight averaging: Σ_t τ_t with λ = 1/T.
-    case average
-    /// TIES-merging: trim top-k % per task over the flattened model, elect signs, disjoint merge.
-    case ties
-    /// Consensus merging: τ_MTL = m ⊙ (Σ τ_t or TIES), m = 1[#TALL masks on ≥ prun_thre_k].
-    case consensus
-    /// Magnitude masking (TALL paper baseline): per task θ0 + m_t ⊙ Σ τ, m_t = top-k % of |τ_t|.
-    case magMasking = "mag-masking"
+/// A merge method, by the name `lines merge --method` and mergekit-style configs use.
+///
+/// Every method is one unit of ``MergeMethodRegistry`` (a file under `Methods/`): its parameters,
+/// the global passes it needs, its kernel, whether LiNeS applies, its output and its `lines run`
+/// grid all come from there. The static members name the built-in ones.
+public struct MergeMethod: RawRepresentable, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// The method's name, as `--method` takes it.
+    public let rawValue: String
 
-    /// The reference's default `method.k` (percentage kept per task).
+    /// The registered method named `rawValue`; `nil` for a name no unit registers.
+    public init?(rawValue: String) {
+        guard MergeMethodRegistry.units.contains(where: { $0.method.rawValue == rawValue }) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A method's name, for the units that define it.
+    init(registering name: String) { rawValue = name }
+
+    /// Every registered method, in the registry's order.
+    public static var allCases: [MergeMethod] { MergeMethodRegistry.units.map(\.method) }
+
+    public var description: String { rawValue }
+
+    /// What the method takes and produces (from its unit in the registry).
+    public var info: MergeMethodInfo { MergeMethodRegistry.unit(for: self).info }
+
+    /// The reference's default `method.k` (percentage kept per task); 100 for methods without one.
     public var defaultK: Double {
-        switch self {
-        case .ties: return 20
-        case .magMasking: return 10
-        default: return 100
-        }
+        if case let .percentage(d)? = info.parameters.first(where: { $0.name == MergeParameter.k.name })?.kind { return d }
+        return 100
     }
 }
 

@@ -6,17 +6,17 @@ public struct MergeOptions: Sendable {
     public var coefficient: Double = 1
     /// Percentage of largest-magnitude entries kept per task (TIES, mag-masking); `nil` takes the
     /// method's reference default (20 for TIES, 10 for mag-masking).
-    public var k: Double?
+    public var k: Double? { didSet { mark(.k, k != nil) } }
     /// TIES disjoint aggregation.
-    public var aggregation: TIESAggregation = .mean
+    public var aggregation: TIESAggregation = .mean { didSet { mark(.aggregation) } }
     /// Consensus: precomputed TALL masks; `nil` builds them on the fly from ``tallLambdas``.
-    public var masks: TallMasks?
+    public var masks: TallMasks? { didSet { mark(.masks, masks != nil) } }
     /// Consensus: a parameter is kept when at least this many tasks' masks are on (`prun_thre_k`).
-    public var prunThreK: Int = 2
+    public var prunThreK: Int = 2 { didSet { mark(.prunThreK) } }
     /// TALL λ_t: one value for all tasks, or one per task.
-    public var tallLambdas: [Double] = [0.4]
+    public var tallLambdas: [Double] = [0.4] { didSet { mark(.tallLambda) } }
     /// Consensus and TALL masks: use TIES (k = 20, disjoint sum) instead of Σ τ_t as the base.
-    public var useTies: Bool = false
+    public var useTies: Bool = false { didSet { mark(.useTies, useTies) } }
     /// LiNeS: β, and α (`nil` = norm matching, α = ‖Σ τ̃_t‖₁ / (T·‖τ_MTL‖₁)). `nil` disables LiNeS.
     public var lines: (alpha: Double?, beta: Double)?
     /// A regular expression with one capture group for the block index; `nil` detects the architecture.
@@ -32,6 +32,14 @@ public struct MergeOptions: Sendable {
     /// Testing: this kernel set (capped at what the CPU runs) instead of ``MergeKernels/selected``.
     var kernels: MergeKernels?
 
+    /// The method parameters set since ``init(method:)`` (flag names without dashes): only the
+    /// method's own may be set.
+    public private(set) var given: Set<String> = []
+
+    private mutating func mark(_ p: MergeParameter, _ set: Bool = true) {
+        if set { given.insert(p.name) } else { given.remove(p.name) }
+    }
+
     /// Options for `method` with the reference's defaults.
     public init(method: MergeMethod) {
         self.method = method
@@ -40,19 +48,32 @@ public struct MergeOptions: Sendable {
     /// The effective k.
     public var effectiveK: Double { k ?? method.defaultK }
 
-    /// Checks option values and combinations before any data is read.
+    /// Checks option values and combinations before any data is read: each parameter set must be
+    /// one of the method's (``MergeMethodInfo/parameters``) and in range, then the method's own
+    /// checks. `taskCount` `nil` skips the checks that need it (the CLI, before opening inputs).
     /// - Throws: ``MergeError`` saying which option is wrong.
-    public func validate(taskCount: Int) throws {
+    /// - Parameter alsoGiven: parameters given whose values are read later (a mask file).
+    public func validate(taskCount: Int?, alsoGiven: Set<String> = []) throws {
+        let info = method.info
+        let given = given.union(alsoGiven)
+        for name in given.sorted() where !info.takes(name) {
+            let takers = MergeMethod.taking(name).map(\.rawValue)
+            let applies = takers.isEmpty ? "no method" : takers.joined(separator: " and ")
+            var note = ""
+            if name == MergeParameter.k.name && method == .consensus { note = " (consensus with --use-ties uses the reference's fixed k = 20)" }
+            if name == MergeParameter.aggregation.name && method == .consensus { note = " (consensus with --use-ties always uses disjoint sum, as the reference)" }
+            throw MergeError.invalidOption("--\(name) applies to \(applies) only, not \(method.rawValue)\(note)")
+        }
         let k = effectiveK
         guard k > 0, k <= 100, k.isFinite else { throw MergeError.invalidTopK(k) }
-        if let k = self.k, method != .ties, method != .magMasking {
-            throw MergeError.invalidOption("--k \(k) applies to ties and mag-masking only (consensus with --use-ties uses the reference's fixed k = 20)")
-        }
-        if tallLambdas.count != 1, tallLambdas.count != taskCount {
+        if let taskCount, tallLambdas.count != 1, tallLambdas.count != taskCount {
             throw MergeError.tallLambdaCount(given: tallLambdas.count, tasks: taskCount)
         }
-        if lines != nil, method == .average || method == .magMasking {
+        if lines != nil, !info.linesApplies {
             throw MergeError.invalidOption("--lines does not apply to \(method.rawValue) (the reference has no LiNeS variant of it)")
+        }
+        if coefficient != 1, !info.takesCoefficient {
+            throw MergeError.invalidOption("\(method.rawValue) uses λ = 1/T; use --method sum --coefficient for another λ")
         }
         if prunThreK < 0 { throw MergeError.invalidOption("--prun-thre-k must be ≥ 0; got \(prunThreK)") }
         if !coefficient.isFinite { throw MergeError.invalidOption("--coefficient must be a finite number; got \(coefficient)") }
@@ -63,5 +84,8 @@ public struct MergeOptions: Sendable {
             if let alpha, !alpha.isFinite { throw MergeError.invalidOption("--alpha (LiNeS α) must be a finite number; got \(alpha)") }
             if !beta.isFinite { throw MergeError.invalidOption("--beta (LiNeS β) must be a finite number; got \(beta)") }
         }
+        var options = self
+        options.given = given
+        try MergeMethodRegistry.unit(for: method).validate(options, taskCount: taskCount)
     }
 }

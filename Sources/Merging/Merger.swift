@@ -35,73 +35,83 @@ public enum Merger {
         _Stream.mark("merge starts")
         let T = inputs.taskCount
         let d = inputs.parameterCount
-        let masks = try options.masks?.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
+        let recipe = MergeMethodRegistry.unit(for: options.method).recipe(options, taskCount: T)
+        var alignedMasks: TallMasks?
+        if case let .merged(_, .masks(given, _)) = recipe.write {
+            alignedMasks = try given.aligned(to: inputs.taskNames, parameters: d, file: "the given mask file")
+        }
         let map: LayerMap? = options.lines == nil ? nil : try inputs.layerMap(pattern: options.layerPattern)
         let engine = _Engine(inputs: inputs, progress: progress)
         if let k = options.kernels { engine.kernels = min(k, MergeKernels.supported) }
         var report = MergeReport(method: options.method.rawValue, tasks: inputs.taskNames, parameterCount: d)
         report.coefficient = options.coefficient
-        let method = options.method
 
-        // The top-k filter: TIES (k), consensus/TALL with TIES (fixed k = 20), mag-masking (k).
-        let useTIES = method == .ties || (method == .consensus && options.useTies)
-        let trimK: Double? = method == .ties || method == .magMasking ? options.effectiveK : (useTIES ? 20 : nil)
-        let wantNormSummed = options.lines != nil && options.lines?.alpha == nil && method != .sum
+        // Pass(es) 1: the global selection (top-k thresholds, TIES's sign), with the norms LiNeS
+        // needs when they come for free.
+        let alphaFromNorms = options.lines != nil && options.lines?.alpha == nil && recipe.alpha == .normRatio
+        var thresholds = [Float](repeating: 0, count: T)
+        var majority: Float = 0
         var normSummed: Double?
-        // Plain TIES + LiNeS with α from the norms: ‖τ_MTL‖₁ comes with the sign election.
-        let fuseNorm = method == .ties && options.lines != nil && options.lines?.alpha == nil
         var fusedNorm: Double?
-        if let trimK {
-            report.k = trimK
-            if useTIES {
-                let g = try engine.tiesGlobals(percent: trimK, aggregation: method == .ties ? options.aggregation : .sum,
-                                               fused: !options.streamingTIES, normSummed: wantNormSummed, normMerged: fuseNorm)
-                report.thresholds = g.kth
-                report.keptFraction = g.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-                report.majoritySign = g.majority
-                report.fusedTIES = g.fused
-                normSummed = g.normSummed
-                fusedNorm = g.normMerged
-            } else {
-                let sel = try engine.selectThresholds(percent: trimK, normSummed: wantNormSummed)
-                engine.kth = sel.kth
-                report.thresholds = sel.kth
-                report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-                normSummed = sel.normSummed
-            }
+        switch recipe.selection {
+        case .none:
+            break
+        case let .ties(percent, aggregation):
+            // ‖τ_MTL‖₁ comes with the sign election when no consensus mask follows.
+            var plain = false
+            if case .merged(_, .none) = recipe.write { plain = true }
+            report.k = percent
+            let g = try engine.tiesGlobals(percent: percent, aggregation: aggregation, fused: !options.streamingTIES,
+                                           normSummed: alphaFromNorms, normMerged: alphaFromNorms && plain)
+            (thresholds, majority) = (g.kth, g.majority)
+            report.record(g, parameters: d)
+            normSummed = g.normSummed
+            fusedNorm = g.normMerged
+        case let .magnitude(percent):
+            report.k = percent
+            let sel = try engine.selectThresholds(percent: percent, normSummed: alphaFromNorms)
+            thresholds = sel.kth
+            report.thresholds = sel.kth
+            report.keptFraction = sel.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+            normSummed = sel.normSummed
         }
         _Stream.mark("global quantities found")
-        if method == .magMasking {
-            return try engine.writeMagMasking(options: options, to: output, report: report)
-        }
+        let kth = _Thresholds(thresholds)
 
-        var kernel = _MTLKernel(base: useTIES ? .ties(method == .ties ? options.aggregation : .sum) : .sum,
-                                consensus: .none, taskCount: T, kth: engine.kthPointer, majority: engine.majority)
+        guard case let .merged(base, consensusSource) = recipe.write else {
+            return try engine.writePerTaskMasked(thresholds: kth, coefficient: recipe.coefficient,
+                                                 taskVectorOnly: options.taskVectorOnly, to: output, report: report)
+        }
+        var kernel = _MultiTaskKernel(base: base, consensus: .none, taskCount: T, kth: kth, majority: majority)
         kernel.kernels = engine.kernels
         let lambdas = UnsafeMutablePointer<Float>.allocate(capacity: T)
         defer { lambdas.deallocate() }
-        for t in 0..<T { lambdas[t] = Float(options.tallLambdas.count == 1 ? options.tallLambdas[0] : options.tallLambdas[t]) }
         var maskBits: UnsafeMutablePointer<UInt8>?
         defer { maskBits?.deallocate() }
-        if method == .consensus {
-            if let masks {
-                let stride = TallMasks.packedCount(parameters: d)
-                let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, stride * T))
-                for t in 0..<T { masks.packed[t].withUnsafeBufferPointer { p in if let b = p.baseAddress { (bits + t * stride).update(from: b, count: stride) } } }
-                maskBits = bits
-                kernel.consensus = .masks(bits: bits, stride: stride, threshold: options.prunThreK)
-            } else {
-                kernel.consensus = .tall(lambdas: lambdas, threshold: options.prunThreK)
-            }
+        switch consensusSource {
+        case .none:
+            break
+        case let .masks(given, threshold):
+            let masks = alignedMasks ?? given
+            let stride = TallMasks.packedCount(parameters: d)
+            let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, stride * T))
+            for t in 0..<T { masks.packed[t].withUnsafeBufferPointer { p in if let b = p.baseAddress { (bits + t * stride).update(from: b, count: stride) } } }
+            maskBits = bits
+            kernel.consensus = .masks(bits: bits, stride: stride, threshold: threshold)
+        case let .tall(values, threshold):
+            for t in 0..<T { lambdas[t] = Float(values.count == 1 ? values[0] : values[t]) }
+            kernel.consensus = .tall(lambdas: lambdas, threshold: threshold)
         }
 
+        // The LiNeS schedule: α given, 1/T, or the norm ratio (one more pass unless found above).
         var schedule: LinesSchedule?
         if let lines = options.lines, let map {
             var alpha = lines.alpha
             if alpha == nil {
-                if method == .sum {
-                    alpha = 1 / Double(T)  // τ_MTL = Σ τ_t, so the norm ratio is exactly 1.
-                } else {
+                switch recipe.alpha {
+                case .inverseTaskCount:
+                    alpha = 1 / Double(T)
+                case .normRatio:
                     var normMerged: Double
                     if let fusedNorm, normSummed != nil {
                         normMerged = fusedNorm
@@ -118,16 +128,17 @@ public enum Merger {
         }
         report.normSummed = normSummed
         report.schedule = schedule
-        let coefficient = method == .average ? options.coefficient / Double(T) : options.coefficient
+        let coefficient = recipe.coefficient
         let scale = { (key: String) -> (Float, Float?) in
             if options.unscaledOutput { return (1, nil) }
             guard let schedule, let map else { return (Float(coefficient), nil) }
             return (Float(schedule.lambda(forKey: key, in: map)), coefficient == 1 ? nil : Float(coefficient))
         }
+        // The write pass.
         let stats = try engine.write(kernel: kernel, to: output, taskVectorOnly: options.taskVectorOnly, scale: scale)
         _Stream.mark("output committed")
         report.nonZeroFraction = d > 0 ? Double(stats.nonZero) / Double(d) : 0
-        if method == .consensus { report.consensusFraction = d > 0 ? Double(stats.kept) / Double(d) : 0 }
+        if case .none = consensusSource {} else { report.consensusFraction = d > 0 ? Double(stats.kept) / Double(d) : 0 }
         report.outputs = [output]
         return report
     }
@@ -165,19 +176,29 @@ public enum Merger {
         }
         let engine = _Engine(inputs: inputs, progress: progress)
         var report = MergeReport(method: useTies ? "tall-masks (ties)" : "tall-masks", tasks: inputs.taskNames, parameterCount: d)
+        var kth = [Float](repeating: 0, count: T)
+        var majority: Float = 0
         if useTies {
             report.k = 20
             let g = try engine.tiesGlobals(percent: 20, aggregation: .sum, fused: true, normSummed: false, normMerged: false)
-            report.thresholds = g.kth
-            report.keptFraction = g.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
-            report.majoritySign = g.majority
-            report.fusedTIES = g.fused
+            (kth, majority) = (g.kth, g.majority)
+            report.record(g, parameters: d)
         }
-        let kernel = _MTLKernel(base: useTies ? .ties(.sum) : .sum, consensus: .none, taskCount: T,
-                                kth: engine.kthPointer, majority: engine.majority)
+        let kernel = _MultiTaskKernel(base: useTies ? .ties(.sum) : .sum, consensus: .none, taskCount: T,
+                                kth: _Thresholds(kth), majority: majority)
         let lam = (0..<T).map { Float(lambdas.count == 1 ? lambdas[0] : lambdas[$0]) }
         let masks = try engine.tallMasks(kernel: kernel, lambdas: lam)
         report.maskFraction = (0..<T).map { d > 0 ? Double(masks.onCount(task: $0, parameters: d)) / Double(d) : 0 }
         return (masks, report)
+    }
+}
+
+extension MergeReport {
+    /// Records TIES's global quantities (thresholds, kept fractions, majority sign).
+    mutating func record(_ g: _Engine.TIESGlobals, parameters d: Int) {
+        thresholds = g.kth
+        keptFraction = g.kept.map { d > 0 ? Double($0) / Double(d) : 0 }
+        majoritySign = g.majority
+        fusedTIES = g.fused
     }
 }

@@ -6,14 +6,14 @@
 /// - Elect: s = Σ_t τ̃_t in `Float`, t = 0…T−1; the sign is sign(s), or `majority` where s = 0.
 /// - Disjoint merge over the entries that agree (`x > 0` where the sign is > 0, else `x < 0`, as
 ///   `torch.where(sign > 0, x > 0, x < 0)` selects).
-public enum TIESMerge {
+enum TIESMerge {
     /// The merged value of one parameter.
     /// - Parameters:
     ///   - base: θ0 at the parameter; `tasks[t][i]` is θ_t there, so τ_t = θ_t − θ0 in `Float`.
     ///   - kth: per-task trim thresholds.
     ///   - majority: the global majority sign, sign(Σ over parameters of sign(s)).
     @inline(__always)
-    public static func value(
+    static func value(
         at i: Int, base: Float, tasks: UnsafePointer<UnsafePointer<Float>>, taskCount T: Int,
         kth: UnsafePointer<Float>, aggregation: TIESAggregation, majority: Float
     ) -> Float {
@@ -47,7 +47,7 @@ public enum TIESMerge {
 
     /// The elected sign's contribution to the majority count: +1, −1 or 0 (where s = 0).
     @inline(__always)
-    public static func signOfTrimmedSum(
+    static func signOfTrimmedSum(
         at i: Int, base: Float, tasks: UnsafePointer<UnsafePointer<Float>>, taskCount T: Int, kth: UnsafePointer<Float>
     ) -> Int {
         var s: Float = 0

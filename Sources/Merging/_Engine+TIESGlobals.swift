@@ -1,7 +1,7 @@
 import Foundation
 
 extension _Engine {
-    /// TIES's global quantities, found and set on the engine (``kth``, ``majority``).
+    /// TIES's global quantities.
     struct TIESGlobals {
         var kth: [Float]
         var kept: [Int]
@@ -30,16 +30,12 @@ extension _Engine {
             case let .thresholds(kth, kept, norm):
                 thresholds = (kth, kept, norm)
             case let .merged(m):
-                kth = m.kth
-                majority = m.majority
                 return TIESGlobals(kth: m.kth, kept: m.kept, majority: m.majority, normSummed: wantSummed ? m.normSummed : nil,
                                    normMerged: wantMerged ? m.normMerged : nil, fused: true)
             }
         }
         let sel = try thresholds ?? selectThresholds(percent: k, normSummed: wantSummed)
-        kth = sel.kth
-        let election = try majoritySign(mergedNorm: wantMerged ? aggregation : nil)
-        majority = election.sign
+        let election = try majoritySign(thresholds: _Thresholds(sel.kth), mergedNorm: wantMerged ? aggregation : nil)
         return TIESGlobals(kth: sel.kth, kept: sel.kept, majority: election.sign, normSummed: wantSummed ? sel.normSummed : nil,
                            normMerged: election.normMerged, fused: false)
     }

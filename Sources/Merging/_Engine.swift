@@ -7,13 +7,6 @@ final class _Engine {
     let inputs: MergeInputs
     let stream: _Stream
     let T: Int
-    /// Per-task trim thresholds (0 = keep all), readable from kernels.
-    let kthPointer: UnsafeMutablePointer<Float>
-    var kth: [Float] {
-        get { (0..<T).map { kthPointer[$0] } }
-        set { for t in 0..<T { kthPointer[t] = t < newValue.count ? newValue[t] : 0 } }
-    }
-    var majority: Float = 0
     /// The kernel set of the TIES passes (``MergeKernels/selected``, unless a test picks another).
     var kernels = MergeKernels.selected
     private let workers = Parallel.threadCount
@@ -22,11 +15,7 @@ final class _Engine {
         self.inputs = inputs
         T = inputs.taskCount
         stream = _Stream(inputs: inputs, progress: progress)
-        kthPointer = .allocate(capacity: max(1, inputs.taskCount))
-        kthPointer.initialize(repeating: 0, count: max(1, inputs.taskCount))
     }
-
-    deinit { kthPointer.deallocate() }
 
     /// Exact per-task top-k thresholds over the flattened model (`topk_values_mask`): the
     /// (d − int(d·k/100))-th smallest |τ_t|, by a high-16-bit then a low-16-bit histogram pass.
@@ -326,11 +315,11 @@ final class _Engine {
     /// value is accumulated under each possible majority (+1, −1, 0; ``_TIESLanes/candidates(_:)``)
     /// and the right one is added
     /// once the count is known, so the separate ‖τ_MTL‖₁ pass is not needed.
-    func majoritySign(mergedNorm: TIESAggregation? = nil) throws -> (sign: Float, normMerged: Double?) {
+    func majoritySign(thresholds: _Thresholds, mergedNorm: TIESAggregation? = nil) throws -> (sign: Float, normMerged: Double?) {
         struct Part { var count: Int64 = 0; var decided = 0.0; var undecided: [Double] = [0, 0, 0] }
         var parts = [Part](repeating: Part(), count: workers)
         let T = self.T
-        let kth = UnsafePointer(kthPointer)
+        let kth = UnsafePointer(thresholds.pointer)
         try stream.sweep("TIES sign election") { c in
             parts.withUnsafeMutableBufferPointer { pp in
                 _Stream.run(_Stream.parts(count: c.count)) { p, r in
@@ -369,7 +358,7 @@ final class _Engine {
     }
 
     /// ‖τ_MTL‖₁ (and ‖Σ τ_t‖₁ when `summed`) in one pass.
-    func norms(kernel: _MTLKernel, summed: Bool) throws -> (merged: Double, summed: Double) {
+    func norms(kernel: _MultiTaskKernel, summed: Bool) throws -> (merged: Double, summed: Double) {
         var merged = [Double](repeating: 0, count: workers)
         var sums = [Double](repeating: 0, count: workers)
         try stream.sweep("‖τ_MTL‖₁ for LiNeS α") { c in
@@ -391,7 +380,7 @@ final class _Engine {
 
     /// Final pass: out = θ0 + scale·τ_MTL per tensor (or scale·τ_MTL alone), written as produced.
     /// `scale(key)` returns (λ of the key, optional outer coefficient applied after it).
-    func write(kernel: _MTLKernel, to output: URL, taskVectorOnly: Bool,
+    func write(kernel: _MultiTaskKernel, to output: URL, taskVectorOnly: Bool,
                scale: (String) -> (Float, Float?)) throws -> (nonZero: Int, kept: Int) {
         var file = try _Output(url: output, inputs: inputs)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
@@ -434,19 +423,20 @@ final class _Engine {
         return (nonZero.reduce(0, +), kept.reduce(0, +))
     }
 
-    /// mag-masking: one model per task, θ0 + λ·(m_t ⊙ Σ τ), m_t = 1[|τ_t| ≥ kth_t], into folder `output`.
-    func writeMagMasking(options: MergeOptions, to output: URL, report: MergeReport) throws -> MergeReport {
+    /// One model per task, θ0 + λ·(m_t ⊙ Σ τ), m_t = 1[|τ_t| ≥ kth_t] (mag-masking), into folder `output`.
+    func writePerTaskMasked(thresholds: _Thresholds, coefficient: Double, taskVectorOnly: Bool, to output: URL,
+                            report: MergeReport) throws -> MergeReport {
         var report = report
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largestTensor))
         defer { out.deallocate() }
         let T = self.T
-        let lam = Float(options.coefficient)
+        let lam = Float(coefficient)
         var nonZero = 0
         for task in 0..<T {
             let url = output.appendingPathComponent("\(inputs.taskNames[task]).safetensors")
             var file = try _Output(url: url, inputs: inputs, allowInPlace: false)
-            let threshold = kthPointer[task]
+            let threshold = thresholds[task]
             var nz = [Int](repeating: 0, count: workers)
             do {
                 try stream.sweep("writing \(url.lastPathComponent)") { c in
@@ -454,7 +444,7 @@ final class _Engine {
                     nz.withUnsafeMutableBufferPointer { nzp in
                         _Stream.run(_Stream.parts(count: c.count)) { p, r in
                             var n = _I8(repeating: 0)
-                            let finish = _MTLKernel.Finish(lambda: lam, outer: nil, taskVectorOnly: options.taskVectorOnly)
+                            let finish = _MultiTaskKernel.Finish(lambda: lam, outer: nil, taskVectorOnly: taskVectorOnly)
                             c.groups(r, taskCount: T, out: dst) { base, tasks, j, _, live in
                                 let b = _Lane.load(base, j)
                                 let own = _Lane.magnitude(_Lane.load(tasks[task], j) - b) .>= _F8(repeating: threshold)
@@ -482,7 +472,7 @@ final class _Engine {
     }
 
     /// TALL masks for every task in one pass, packed as `np.packbits` over the flattened model.
-    func tallMasks(kernel: _MTLKernel, lambdas: [Float]) throws -> TallMasks {
+    func tallMasks(kernel: _MultiTaskKernel, lambdas: [Float]) throws -> TallMasks {
         let T = self.T
         let stride = TallMasks.packedCount(parameters: inputs.parameterCount)
         let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, stride * T))

@@ -69,10 +69,10 @@ extension _Engine {
         if records.contains(where: { $0.overflow }) || !windows.holdsInNarrowWindows(found.kth) {
             return .thresholds(kth: found.kth, kept: found.kept, normSummed: normSummed)
         }
-        kth = found.kth
+        let thresholds = _Thresholds(found.kth)
         // The uncertain parameters, now that the k-th values are exact (each worker's records on
         // its own core).
-        let kthValues = UnsafePointer(kthPointer)
+        let kthValues = UnsafePointer(thresholds.pointer)
         _Stream.run((0..<workers).map { $0..<($0 + 1) }) { p, _ in
             let rec = records[p]
             var tally = _TIESTally()

@@ -4,7 +4,7 @@ import CMergeKernels
 ///
 /// Works on 8 parameters at a time (see ``_Lane``): tasks in the inner loop, per-parameter state
 /// in vector registers, the same `Float` arithmetic per lane as the one-parameter definitions.
-struct _MTLKernel {
+struct _MultiTaskKernel {
     enum Base {
         case sum
         case ties(TIESAggregation)
@@ -36,10 +36,20 @@ struct _MTLKernel {
     var base: Base
     var consensus: Consensus
     var taskCount: Int
-    var kth: UnsafePointer<Float>
+    /// The per-task trim thresholds (kept alive by the kernel).
+    let thresholds: _Thresholds
+    var kth: UnsafePointer<Float> { UnsafePointer(thresholds.pointer) }
     var majority: Float
     /// The kernel set for plain TIES (the C kernels only where the CPU has them).
     var kernels = MergeKernels.portable
+
+    init(base: Base, consensus: Consensus, taskCount: Int, kth: _Thresholds, majority: Float) {
+        self.base = base
+        self.consensus = consensus
+        self.taskCount = taskCount
+        self.thresholds = kth
+        self.majority = majority
+    }
 
     /// The base value (Σ τ_t or TIES) at lanes `j..<j+8`.
     @inline(__always)
