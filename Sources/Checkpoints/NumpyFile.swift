@@ -6,33 +6,33 @@ import Foundation
 /// little-endian in 1.0, 4 bytes in 2.0/3.0), then a Python dict literal such as
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` padded with spaces and a final
 /// newline; the data follows. Object arrays (`descr` `|O`) hold a pickle instead of raw data.
-public struct NumpyFile: Sendable {
+struct NumpyFile: Sendable {
     /// The mapped file.
-    public let file: MappedFile
+    let file: MappedFile
     /// The format version, e.g. `(1, 0)`.
-    public let version: (major: UInt8, minor: UInt8)
+    let version: (major: UInt8, minor: UInt8)
     /// The dtype string, e.g. `<f4`, `|u1`, `|O`.
-    public let descr: String
+    let descr: String
     /// Whether the data is in column-major order.
-    public let fortranOrder: Bool
+    let fortranOrder: Bool
     /// The array's shape; `[]` for a 0-d array.
-    public let shape: [Int]
+    let shape: [Int]
     /// Offset of the data (or the pickle, for object arrays) in the file.
-    public let dataOffset: Int
+    let dataOffset: Int
 
     /// The magic bytes every `.npy` file starts with.
-    public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
     private var path: String { file.url.path }
 
     /// Opens `url` and parses its header.
     /// - Throws: ``CheckpointError/numpy(path:reason:)`` when the header is malformed.
-    public init(url: URL) throws {
+    init(url: URL) throws {
         try self.init(file: try MappedFile(url: url))
     }
 
     /// Parses the header of a mapped file.
-    public init(file: MappedFile) throws {
+    init(file: MappedFile) throws {
         self.file = file
         let path = file.url.path
         func bad(_ reason: String) -> CheckpointError { .numpy(path: path, reason: reason) }
@@ -78,11 +78,11 @@ public struct NumpyFile: Sendable {
     }
 
     /// The bytes after the header.
-    public var data: UnsafeRawBufferPointer { file.bytes(dataOffset..<file.count) }
+    var data: UnsafeRawBufferPointer { file.bytes(dataOffset..<file.count) }
 
     /// A version-1.0 header for `descr` and `shape`, padded so the data starts at a multiple of
     /// 64 bytes, as `numpy.lib.format.write_array_header_1_0` writes it.
-    public static func header(descr: String, fortranOrder: Bool = false, shape: [Int]) -> [UInt8] {
+    static func header(descr: String, fortranOrder: Bool = false, shape: [Int]) -> [UInt8] {
         let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var text = "{'descr': '\(descr)', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(dims), }"
         let unpadded = magic.count + 2 + 2 + text.utf8.count + 1

@@ -2,7 +2,7 @@
 ///
 /// ``SafeUnpickler`` interprets only the subset that `torch.save` and `np.save` emit
 /// (``isAccepted``); every other opcode is refused by name and byte offset.
-public enum PickleOpcode: UInt8, CaseIterable, Sendable {
+enum PickleOpcode: UInt8, CaseIterable, Sendable {
     case mark = 0x28            // (
     case stop = 0x2E            // .
     case pop = 0x30             // 0
@@ -73,7 +73,7 @@ public enum PickleOpcode: UInt8, CaseIterable, Sendable {
     case readOnlyBuffer = 0x98
 
     /// The `pickletools` name, e.g. `GLOBAL`, `BINPERSID`, `SHORT_BINUNICODE`.
-    public var name: String {
+    var name: String {
         switch self {
         case .mark: return "MARK"
         case .stop: return "STOP"
@@ -148,7 +148,7 @@ public enum PickleOpcode: UInt8, CaseIterable, Sendable {
 
     /// Whether ``SafeUnpickler`` interprets this opcode: those `torch.save` (protocols 2 and 4)
     /// and `np.save` write, plus the robustness list of FORMATS.md §3.
-    public var isAccepted: Bool {
+    var isAccepted: Bool {
         switch self {
         case .proto, .frame, .stop, .mark,
              .emptyDict, .emptyList, .emptyTuple, .dict, .list, .tuple, .tuple1, .tuple2, .tuple3,

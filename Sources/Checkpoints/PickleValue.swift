@@ -4,7 +4,7 @@ import Tensors
 ///
 /// Allowed classes become ``PickleObject`` nodes (a class name, its constructor arguments and its
 /// `BUILD` state); tensors become ``PickleTensor`` references into the archive's storages.
-public indirect enum PickleValue: Sendable, Equatable {
+package indirect enum PickleValue: Sendable, Equatable {
     /// Python `None`.
     case none
     /// `True` / `False`.
@@ -37,17 +37,17 @@ public indirect enum PickleValue: Sendable, Equatable {
     case tensor(PickleTensor)
 
     /// The string, if this is one.
-    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    package var string: String? { if case .string(let s) = self { return s } else { return nil } }
     /// The integer, if this is one that fits 64 bits.
-    public var int: Int64? { if case .int(let v) = self { return v } else { return nil } }
+    package var int: Int64? { if case .int(let v) = self { return v } else { return nil } }
     /// The tensor, if this is one.
-    public var tensor: PickleTensor? { if case .tensor(let t) = self { return t } else { return nil } }
+    package var tensor: PickleTensor? { if case .tensor(let t) = self { return t } else { return nil } }
     /// The object, if this is one.
-    public var object: PickleObject? { if case .object(let o) = self { return o } else { return nil } }
+    package var object: PickleObject? { if case .object(let o) = self { return o } else { return nil } }
     /// The pairs, if this is a dict.
-    public var dict: [PicklePair]? { if case .dict(let d) = self { return d } else { return nil } }
+    package var dict: [PicklePair]? { if case .dict(let d) = self { return d } else { return nil } }
     /// The items, if this is a tuple or list.
-    public var items: [PickleValue]? {
+    package var items: [PickleValue]? {
         switch self {
         case .tuple(let v), .list(let v), .set(let v): return v
         default: return nil
@@ -55,12 +55,12 @@ public indirect enum PickleValue: Sendable, Equatable {
     }
 
     /// The value for a string key, if this is a dict holding one.
-    public subscript(key: String) -> PickleValue? {
+    package subscript(key: String) -> PickleValue? {
         dict?.first { $0.key == .string(key) }?.value
     }
 
     /// Whether the value is a scalar (none, bool, int, float, string, bytes).
-    public var isScalar: Bool {
+    package var isScalar: Bool {
         switch self {
         case .none, .bool, .int, .bigInt, .float, .string, .bytes: return true
         default: return false
@@ -69,50 +69,50 @@ public indirect enum PickleValue: Sendable, Equatable {
 }
 
 /// A key–value pair of a pickled dict.
-public struct PicklePair: Sendable, Equatable {
+package struct PicklePair: Sendable, Equatable {
     /// The key (usually a string).
-    public var key: PickleValue
+    package var key: PickleValue
     /// The value.
-    public var value: PickleValue
+    package var value: PickleValue
 
     /// Creates a pair.
-    public init(key: PickleValue, value: PickleValue) {
+    package init(key: PickleValue, value: PickleValue) {
         self.key = key
         self.value = value
     }
 }
 
 /// A `module name` pair as the `GLOBAL` opcode names it, e.g. `torch._utils _rebuild_tensor_v2`.
-public struct PickleGlobal: Sendable, Equatable, Hashable, CustomStringConvertible {
+package struct PickleGlobal: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The module, e.g. `torch._utils`.
-    public var module: String
+    package var module: String
     /// The name in the module, e.g. `_rebuild_tensor_v2`.
-    public var name: String
+    package var name: String
 
     /// Creates a global reference.
-    public init(module: String, name: String) {
+    package init(module: String, name: String) {
         self.module = module
         self.name = name
     }
 
     /// `module.name`, e.g. `src.models.modeling.ClassificationHead`.
-    public var qualifiedName: String { "\(module).\(name)" }
+    package var qualifiedName: String { "\(module).\(name)" }
     /// `module name`, as pickletools prints it.
-    public var description: String { "\(module) \(name)" }
+    package var description: String { "\(module) \(name)" }
 }
 
 /// An instance of an allowed class: `GLOBAL cls` + `NEWOBJ`/`REDUCE` with `args`, then `BUILD`
 /// with `state` (a module's `__dict__`). Nothing is constructed.
-public struct PickleObject: Sendable, Equatable {
+package struct PickleObject: Sendable, Equatable {
     /// The class.
-    public var type: PickleGlobal
+    package var type: PickleGlobal
     /// The constructor arguments (usually empty).
-    public var args: [PickleValue]
+    package var args: [PickleValue]
     /// The `BUILD` state, `.none` when there was none.
-    public var state: PickleValue
+    package var state: PickleValue
 
     /// Creates an object node.
-    public init(type: PickleGlobal, args: [PickleValue], state: PickleValue) {
+    package init(type: PickleGlobal, args: [PickleValue], state: PickleValue) {
         self.type = type
         self.args = args
         self.state = state
@@ -121,18 +121,18 @@ public struct PickleObject: Sendable, Equatable {
 
 /// A storage named by a `BINPERSID` persistent id:
 /// `('storage', torch.FloatStorage, key, location, numel)`.
-public struct PickleStorage: Sendable, Equatable, Hashable {
+package struct PickleStorage: Sendable, Equatable, Hashable {
     /// The element type of the storage class (`FloatStorage` → F32).
-    public var dtype: DType
+    package var dtype: DType
     /// The record key: the storage's bytes are in `{prefix}/data/{key}`.
-    public var key: String
+    package var key: String
     /// `cpu`, `cuda:0`, …; ignored.
-    public var location: String
+    package var location: String
     /// Number of elements of `dtype`.
-    public var count: Int
+    package var count: Int
 
     /// Creates a storage reference.
-    public init(dtype: DType, key: String, location: String, count: Int) {
+    package init(dtype: DType, key: String, location: String, count: Int) {
         self.dtype = dtype
         self.key = key
         self.location = location
@@ -141,18 +141,18 @@ public struct PickleStorage: Sendable, Equatable, Hashable {
 }
 
 /// A tensor as `torch._utils._rebuild_tensor_v2` describes it: a view of a storage.
-public struct PickleTensor: Sendable, Equatable {
+package struct PickleTensor: Sendable, Equatable {
     /// The storage viewed.
-    public var storage: PickleStorage
+    package var storage: PickleStorage
     /// First element, in elements of the storage's dtype.
-    public var offset: Int
+    package var offset: Int
     /// The extent of each dimension.
-    public var shape: [Int]
+    package var shape: [Int]
     /// Distance between neighbours along each dimension, in elements.
-    public var stride: [Int]
+    package var stride: [Int]
 
     /// Creates a view.
-    public init(storage: PickleStorage, offset: Int, shape: [Int], stride: [Int]) {
+    package init(storage: PickleStorage, offset: Int, shape: [Int], stride: [Int]) {
         self.storage = storage
         self.offset = offset
         self.shape = shape
@@ -160,10 +160,10 @@ public struct PickleTensor: Sendable, Equatable {
     }
 
     /// The element type.
-    public var dtype: DType { storage.dtype }
+    package var dtype: DType { storage.dtype }
 
     /// Whether the view is the row-major layout of its shape (so its bytes are one run).
-    public var isContiguous: Bool {
+    package var isContiguous: Bool {
         var expected = 1
         for (size, step) in zip(shape, stride).reversed() where size != 1 {
             if step != expected { return false }
@@ -174,7 +174,7 @@ public struct PickleTensor: Sendable, Equatable {
 
     /// One past the highest storage element the view touches (0 for an empty view), or `nil`
     /// on overflow or a negative offset or stride.
-    public var storageExtent: Int? {
+    package var storageExtent: Int? {
         guard offset >= 0, shape.count == stride.count else { return nil }
         var last = offset
         for (size, step) in zip(shape, stride) {

@@ -20,36 +20,36 @@ import Tensors
 /// `REDUCE` and `NEWOBJ` are interpreted per allowed name; nothing is ever called. Stack, `MARK`
 /// depth, memo size and value nesting are capped, so hostile input throws instead of exhausting
 /// memory or the call stack.
-public struct SafeUnpickler: Sendable {
+package struct SafeUnpickler: Sendable {
     /// Caps that keep hostile input bounded.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Deepest `MARK` nesting (real checkpoints use fewer than 10).
-        public var maxMarkDepth = 4096
+        package var maxMarkDepth = 4096
         /// Most values on the stack at once.
-        public var maxStackSize = 1 << 20
+        package var maxStackSize = 1 << 20
         /// Most memo entries.
-        public var maxMemoSize = 1 << 24
+        package var maxMemoSize = 1 << 24
         /// Deepest nesting of containers in the result (a ViT-L module pickle needs about 30).
-        public var maxNesting = 256
+        package var maxNesting = 256
 
         /// The default caps.
-        public init() {}
+        package init() {}
     }
 
     /// File name used in error messages (e.g. `model.pt [archive/data.pkl]`).
-    public var path: String
+    package var path: String
     /// The caps.
-    public var limits: Limits
+    package var limits: Limits
     /// Read Python 2 `str` (`BINSTRING`, `SHORT_BINSTRING`) as ``PickleValue/bytes(_:)``, as
     /// Python 3's `pickle.load(f, encoding="bytes")` does; otherwise they become UTF-8 text.
     /// Python 2 pickles of numpy arrays (the CIFAR batches) hold the raw array data in such strings.
-    public var python2StringsAsBytes: Bool
+    package var python2StringsAsBytes: Bool
 
     /// - Parameters:
     ///   - path: What to call the pickle in error messages.
     ///   - limits: Caps on stack, marks, memo and nesting.
     ///   - python2StringsAsBytes: See ``python2StringsAsBytes``.
-    public init(path: String, limits: Limits = Limits(), python2StringsAsBytes: Bool = false) {
+    package init(path: String, limits: Limits = Limits(), python2StringsAsBytes: Bool = false) {
         self.path = path
         self.limits = limits
         self.python2StringsAsBytes = python2StringsAsBytes
@@ -59,7 +59,7 @@ public struct SafeUnpickler: Sendable {
     /// - Throws: ``CheckpointError/unsafePickle(path:offset:opcode:detail:)`` for an opcode or
     ///   global outside the allow-list, ``CheckpointError/malformedPickle(path:offset:reason:)``
     ///   for a damaged or over-deep stream.
-    public func load(_ bytes: UnsafeRawBufferPointer) throws -> PickleValue {
+    package func load(_ bytes: UnsafeRawBufferPointer) throws -> PickleValue {
         var machine = _PickleMachine(bytes: bytes, path: path, limits: limits)
         machine.python2StringsAsBytes = python2StringsAsBytes
         defer { machine.tearDown() }
@@ -67,7 +67,7 @@ public struct SafeUnpickler: Sendable {
     }
 
     /// Interprets an array of pickle bytes.
-    public func load(_ bytes: [UInt8]) throws -> PickleValue {
+    package func load(_ bytes: [UInt8]) throws -> PickleValue {
         try bytes.withUnsafeBytes { try load($0) }
     }
 }

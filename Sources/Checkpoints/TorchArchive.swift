@@ -5,23 +5,23 @@ import Tensors
 /// value of `data.pkl`, and materialisation of tensor views from the storage records.
 ///
 /// ``TorchCheckpoint`` builds a state dict on top of it; ``TallMaskFile`` reads dicts of arrays.
-public struct TorchArchive: Sendable {
+struct TorchArchive: Sendable {
     /// The archive file.
-    public let url: URL
+    let url: URL
     /// The parsed zip.
-    public let zip: ZipArchive
+    let zip: ZipArchive
     /// The folder every record sits under (`archive`, or the saved file's basename).
-    public let prefix: String
+    let prefix: String
     /// Whether the storages are big-endian (`{prefix}/byteorder` is `big`).
-    public let isBigEndian: Bool
+    let isBigEndian: Bool
     /// The unpickled `data.pkl`.
-    public let root: PickleValue
+    let root: PickleValue
 
     /// Opens the archive in `file` and unpickles its `data.pkl` safely.
     /// - Throws: ``CheckpointError/malformedArchive(path:reason:)`` for a damaged zip or missing
     ///   records, ``CheckpointError/unrecognizedFormat(path:hint:)`` for TorchScript, and the
     ///   ``SafeUnpickler`` errors for a refused or damaged pickle.
-    public init(url: URL, file: MappedFile) throws {
+    init(url: URL, file: MappedFile) throws {
         self.url = url
         let path = url.path
         zip = try ZipArchive(file: file)
@@ -50,14 +50,14 @@ public struct TorchArchive: Sendable {
     }
 
     /// Opens `url`.
-    public init(url: URL) throws {
+    init(url: URL) throws {
         try self.init(url: url, file: try MappedFile(url: url))
     }
 
     /// The absolute byte range of a storage record.
     /// - Throws: ``CheckpointError/storageOutOfBounds(path:tensor:storage:needed:available:)``
     ///   when the record is missing.
-    public func storageRange(_ storage: PickleStorage, tensor: String) throws -> Range<Int> {
+    func storageRange(_ storage: PickleStorage, tensor: String) throws -> Range<Int> {
         guard let entry = zip.entry("\(prefix)/data/\(storage.key)") else {
             throw CheckpointError.storageOutOfBounds(path: url.path, tensor: tensor, storage: "\(prefix)/data/\(storage.key) (missing)", needed: storage.count, available: 0)
         }
@@ -68,7 +68,7 @@ public struct TorchArchive: Sendable {
     /// - Throws: ``CheckpointError/storageOutOfBounds(path:tensor:storage:needed:available:)``
     ///   when the view runs past the record, ``CheckpointError/validationOverflow(path:tensor:shape:)``
     ///   when its extent overflows.
-    public func viewRange(_ view: PickleTensor, tensor: String) throws -> Range<Int> {
+    func viewRange(_ view: PickleTensor, tensor: String) throws -> Range<Int> {
         let record = try storageRange(view.storage, tensor: tensor)
         guard let size = view.dtype.byteSize, let extent = view.storageExtent,
               StoredTensor.byteCount(dtype: view.dtype, shape: view.shape) != nil else {
@@ -86,7 +86,7 @@ public struct TorchArchive: Sendable {
     /// Copies `view` into contiguous, row-major, little-endian bytes, following its offset and
     /// strides and byte-swapping big-endian storages.
     /// - Throws: as ``viewRange(_:tensor:)``.
-    public func materialize(_ view: PickleTensor, tensor: String) throws -> StoredTensor {
+    func materialize(_ view: PickleTensor, tensor: String) throws -> StoredTensor {
         let range = try viewRange(view, tensor: tensor)
         guard let size = view.dtype.byteSize, let total = StoredTensor.byteCount(dtype: view.dtype, shape: view.shape) else {
             throw CheckpointError.validationOverflow(path: url.path, tensor: tensor, shape: view.shape)

@@ -24,12 +24,12 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
     public let tensors: [TensorInfo]
     public let metadata: [String: String] = [:]
     /// The archive layer (prefix, byte order, unpickled root).
-    public let archive: TorchArchive
+    let archive: TorchArchive
     /// The class of a pickled top-level module, e.g. `src.models.modeling.ClassificationHead`;
     /// `nil` for state dicts.
     public let pickledClass: String?
     /// Scalar attributes of a pickled top-level module (e.g. `normalize`, `in_features`).
-    public let pickledAttributes: [String: PickleValue]
+    package let pickledAttributes: [String: PickleValue]
     private let views: [PickleTensor]
     private let index: [String: Int]
 
@@ -112,7 +112,7 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
     }
 
     /// The storage view behind `name` (for tools that want to know about sharing).
-    public func view(_ name: String) -> PickleTensor? {
+    package func view(_ name: String) -> PickleTensor? {
         index[name].map { views[$0] }
     }
 

@@ -8,34 +8,34 @@ import Foundation
 /// `local_header_ofs + 30 + filename_len + extra_len` with both lengths read from the *local*
 /// header, as `caffe2/serialize/inline_container.cc` does. Every offset is bounds-checked; a
 /// damaged archive throws ``CheckpointError/malformedArchive(path:reason:)``.
-public struct ZipArchive: Sendable {
+struct ZipArchive: Sendable {
     /// One central-directory entry.
-    public struct Entry: Sendable, Equatable {
+    struct Entry: Sendable, Equatable {
         /// The stored path, e.g. `archive/data/0`.
-        public var name: String
+        var name: String
         /// Compression method (0 = stored, 8 = deflate).
-        public var method: UInt16
+        var method: UInt16
         /// General-purpose flags (bit 0 = encrypted).
-        public var flags: UInt16
+        var flags: UInt16
         /// Size of the data as stored.
-        public var compressedSize: Int
+        var compressedSize: Int
         /// Size of the data once decompressed.
-        public var uncompressedSize: Int
+        var uncompressedSize: Int
         /// Offset of the entry's local header in the file.
-        public var localHeaderOffset: Int
+        var localHeaderOffset: Int
     }
 
     /// The mapped archive.
-    public let file: MappedFile
+    let file: MappedFile
     /// Entries in central-directory order.
-    public let entries: [Entry]
+    let entries: [Entry]
     private let index: [String: Int]
 
     private var path: String { file.url.path }
 
     /// Parses the central directory of `file`.
     /// - Throws: ``CheckpointError/malformedArchive(path:reason:)`` naming the record and offset.
-    public init(file: MappedFile) throws {
+    init(file: MappedFile) throws {
         self.file = file
         let path = file.url.path
         let bytes = _Bytes(file.allBytes, path: path)
@@ -139,14 +139,14 @@ public struct ZipArchive: Sendable {
     }
 
     /// The entry named `name`, if any.
-    public func entry(_ name: String) -> Entry? {
+    func entry(_ name: String) -> Entry? {
         index[name].map { entries[$0] }
     }
 
     /// The absolute byte range of a stored entry's data in the file.
     /// - Throws: ``CheckpointError/malformedArchive(path:reason:)`` when the entry is compressed,
     ///   encrypted, or its local header or data lie outside the file.
-    public func dataRange(_ entry: Entry) throws -> Range<Int> {
+    func dataRange(_ entry: Entry) throws -> Range<Int> {
         func bad(_ reason: String) -> CheckpointError { .malformedArchive(path: path, reason: "entry '\(entry.name)': \(reason)") }
         guard entry.flags & 1 == 0 else { throw bad("is encrypted, which torch.save never does") }
         guard entry.method == 0 else {
@@ -168,7 +168,7 @@ public struct ZipArchive: Sendable {
     }
 
     /// The bytes of a stored entry, pointing into the map.
-    public func data(_ entry: Entry) throws -> UnsafeRawBufferPointer {
+    func data(_ entry: Entry) throws -> UnsafeRawBufferPointer {
         file.bytes(try dataRange(entry))
     }
 }
