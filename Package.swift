@@ -69,13 +69,13 @@ let package = Package(
             ],
             swiftSettings: optimizedInDebug
         ),
-        .target(name: "Checkpoints", dependencies: ["Tensors"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "CZlib"]),
         .target(name: "CMergeKernels", cSettings: cOptimizedInDebug),
         .target(name: "Merging", dependencies: ["Tensors", "Checkpoints", "CMergeKernels"], swiftSettings: mergingSettings),
         .target(
             name: "CLIP",
             dependencies: [
-                "Tensors", "Checkpoints", "CZlib",
+                "Tensors", "Checkpoints",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             ],
             // CLIP's BPE merges (open_clip's copy, MIT licence beside it), found without flags.
@@ -96,7 +96,7 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
         ),
-        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CZlib", "CHDF5"], swiftSettings: optimizedInDebug),
+        .target(name: "Datasets", dependencies: ["Tensors", "Checkpoints", "CImageCodecs", "CHDF5"], swiftSettings: optimizedInDebug),
         .target(
             name: "Training",
             dependencies: [

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// CLIP's byte-level BPE tokenizer, as `open_clip.tokenize` (OpenAI's `SimpleTokenizer`).
@@ -76,10 +77,11 @@ public struct CLIPTokenizer: Sendable {
         }
         var bytes = [UInt8](data)
         if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
-            guard let inflated = _Gunzip.inflate(bytes) else {
-                throw CLIPError.badMergesFile(path: url.path, reason: "it starts as gzip but does not inflate (truncated or corrupt)")
+            do {
+                bytes = try Gzip.inflate(bytes, zlibWrapper: false)
+            } catch {
+                throw CLIPError.badMergesFile(path: url.path, reason: "it starts as gzip but does not inflate (truncated or corrupt: \(error.reason))")
             }
-            bytes = inflated
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CLIPError.badMergesFile(path: url.path, reason: "it is not UTF-8 text")
