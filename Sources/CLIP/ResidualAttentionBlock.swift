@@ -23,6 +23,16 @@ struct ResidualAttentionBlock: Sendable {
         projWeight = try load("mlp.c_proj.weight"); projBias = try load("mlp.c_proj.bias")
     }
 
+    /// Where the parameters sit, for ``ViTEncoder`` and ``EncoderBlock``.
+    var weights: EncoderBlockWeights {
+        EncoderBlockWeights(ln1Weight: ln1Weight.pointer, ln1Bias: ln1Bias.pointer,
+                            inProjWeight: inProjWeight.pointer, inProjBias: inProjBias.pointer,
+                            outProjWeight: outProjWeight.pointer, outProjBias: outProjBias.pointer,
+                            ln2Weight: ln2Weight.pointer, ln2Bias: ln2Bias.pointer,
+                            fcWeight: fcWeight.pointer, fcBias: fcBias.pointer,
+                            projWeight: projWeight.pointer, projBias: projBias.pointer)
+    }
+
     /// Every tensor of block `index` (open_clip name, no prefix) and its shape.
     static func expectedShapes(index: Int, width w: Int, mlpWidth mlp: Int) -> [(String, [Int])] {
         let b = "transformer.resblocks.\(index)."

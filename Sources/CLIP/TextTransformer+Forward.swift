@@ -87,7 +87,7 @@ extension TextTransformer {
     /// Runs texts packed end to end (text `s` at rows `Σ lengths[..<s]`, `lengths[s]` rows) into `features`.
     func forwardGroup(_ tokens: ArraySlice<[Int32]>, lengths: ArraySlice<Int>, features: UnsafeMutablePointer<Float>,
                       scratch z: _TextScratch) {
-        let w = config.width, n = tokens.count, par = z.parallel
+        let w = config.width, n = tokens.count, B = CPUBackend(parallel: z.parallel)
         var offsets: [Int] = []
         offsets.reserveCapacity(n)
         var rows = 0
@@ -112,19 +112,21 @@ extension TextTransformer {
                 for s in 0..<n {
                     (z.pooled + s * w).update(from: x + (offsets[s] + lens[s] - 1) * w, count: w)
                 }
-                block.attentionOutputAndMLP(rows: n, width: w, mlpWidth: config.mlpWidth, activation: config.activation,
-                                            x: z.pooled, xStride: w, y: z.y, contextStride: w, hidden: z.hidden, parallel: par)
+                EncoderBlock.outputAndMLP(block.weights, rows: n, width: w, mlpWidth: config.mlpWidth, activation: config.activation,
+                                          input: z.pooled, mid: z.pooled, output: z.pooled, stride: w, context: z.y, contextStride: w,
+                                          ln2: z.y, ln2Stats: nil, hiddenPre: z.hidden, hiddenAct: z.hidden, backend: B)
             } else {
-                block.attentionOutputAndMLP(rows: rows, width: w, mlpWidth: config.mlpWidth, activation: config.activation,
-                                            x: x, xStride: w, y: z.y, contextStride: w, hidden: z.hidden, parallel: par)
+                EncoderBlock.outputAndMLP(block.weights, rows: rows, width: w, mlpWidth: config.mlpWidth, activation: config.activation,
+                                          input: x, mid: x, output: x, stride: w, context: z.y, contextStride: w,
+                                          ln2: z.y, ln2Stats: nil, hiddenPre: z.hidden, hiddenAct: z.hidden, backend: B)
             }
         }
         if blocks.isEmpty {
             for s in 0..<n { (z.pooled + s * w).update(from: x + (offsets[s] + lens[s] - 1) * w, count: w) }
         }
-        _Kernels.layerNorm(rows: n, width: w, src: z.pooled, srcStride: w, dst: z.pooled, dstStride: w,
-                           gamma: lnFinalWeight.pointer, beta: lnFinalBias.pointer, parallel: par)
-        BLAS.sgemm(m: n, n: config.outputDim, k: w, a: z.pooled, lda: w, b: projection.pointer, ldb: config.outputDim,
+        B.layerNorm(rows: n, width: w, src: z.pooled, srcStride: w, dst: z.pooled, dstStride: w,
+                    gamma: lnFinalWeight.pointer, beta: lnFinalBias.pointer, stats: nil)
+        B.gemm(m: n, n: config.outputDim, k: w, a: z.pooled, lda: w, b: projection.pointer, ldb: config.outputDim,
                    c: features, ldc: config.outputDim)
     }
 
@@ -133,11 +135,13 @@ extension TextTransformer {
     func attention(_ b: ResidualAttentionBlock, offsets: [Int], lengths: [Int], rows: Int, scratch z: _TextScratch,
                    endTokenOnly: Bool) {
         let w = config.width, heads = config.heads, hd = config.headWidth, par = z.parallel
-        let x = z.x, y = z.y, qkv = z.qkv, ctx = config.contextLength
-        _Kernels.layerNorm(rows: rows, width: w, src: x, srcStride: w, dst: y, dstStride: w,
-                           gamma: b.ln1Weight.pointer, beta: b.ln1Bias.pointer, parallel: par)
-        _Kernels.fillRows(qkv, rows: rows, width: 3 * w, bias: b.inProjBias.pointer, parallel: par)
-        BLAS.sgemm(transposeB: true, m: rows, n: 3 * w, k: w, a: y, lda: w,
+        let x = z.x, y = z.y, qkv = z.qkv, ctx = config.contextLength, B = CPUBackend(parallel: par)
+        // Each (text, head) job runs on one thread: its kernels never fork.
+        let serial = CPUBackend(parallel: false)
+        B.layerNorm(rows: rows, width: w, src: x, srcStride: w, dst: y, dstStride: w,
+                    gamma: b.ln1Weight.pointer, beta: b.ln1Bias.pointer, stats: nil)
+        B.fillRows(qkv, rows: rows, width: 3 * w, bias: b.inProjBias.pointer)
+        B.gemm(transposeB: true, m: rows, n: 3 * w, k: w, a: y, lda: w,
                    b: b.inProjWeight.pointer, ldb: w, beta: 1, c: qkv, ldc: 3 * w)
 
         let scale = 1 / Float(hd).squareRoot()
@@ -146,21 +150,21 @@ extension TextTransformer {
             let s = job / heads, h = job % heads, l = lengths[s]
             let base = qkv + offsets[s] * 3 * w + h * hd
             if endTokenOnly {
-                BLAS.sgemm(transposeB: true, m: 1, n: l, k: hd, alpha: scale, a: base + (l - 1) * 3 * w, lda: 3 * w,
-                           b: base + w, ldb: 3 * w, c: scores, ldc: l)
-                _Kernels.softmaxRows(scores, rows: 1, n: l)
-                BLAS.sgemm(m: 1, n: hd, k: l, a: scores, lda: l, b: base + 2 * w, ldb: 3 * w,
+                serial.gemm(transposeB: true, m: 1, n: l, k: hd, alpha: scale, a: base + (l - 1) * 3 * w, lda: 3 * w,
+                            b: base + w, ldb: 3 * w, c: scores, ldc: l)
+                serial.softmaxRows(scores, rows: 1, n: l)
+                serial.gemm(m: 1, n: hd, k: l, a: scores, lda: l, b: base + 2 * w, ldb: 3 * w,
                            c: y + s * w + h * hd, ldc: w)
                 return
             }
-            BLAS.sgemm(transposeB: true, m: l, n: l, k: hd, alpha: scale, a: base, lda: 3 * w,
+            serial.gemm(transposeB: true, m: l, n: l, k: hd, alpha: scale, a: base, lda: 3 * w,
                        b: base + w, ldb: 3 * w, c: scores, ldc: l)
             for i in 0..<l {
                 // Causal mask: query i sees keys 0…i.
-                _Kernels.softmaxRows(scores + i * l, rows: 1, n: i + 1)
+                serial.softmaxRows(scores + i * l, rows: 1, n: i + 1)
                 (scores + i * l + i + 1).update(repeating: 0, count: l - i - 1)
             }
-            BLAS.sgemm(m: l, n: hd, k: l, a: scores, lda: l, b: base + 2 * w, ldb: 3 * w,
+            serial.gemm(m: l, n: hd, k: l, a: scores, lda: l, b: base + 2 * w, ldb: 3 * w,
                        c: y + offsets[s] * w + h * hd, ldc: w)
         }
         if par && slots > 1 {

@@ -57,20 +57,26 @@ enum _Kernels {
     /// Applies `f` to `n` values in place, 8 at a time (the tail padded with zeros).
     @inline(__always)
     static func map(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
+        map(UnsafePointer(x), x, n, f)
+    }
+
+    /// `dst[i] = f(src[i])` for `n` values, 8 at a time (the tail padded with zeros); `src` may be `dst`.
+    @inline(__always)
+    static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V) {
         var i = 0
-        while i + 8 <= n { store(f(load(x, i)), x, i); i += 8 }
+        while i + 8 <= n { store(f(load(src, i)), dst, i); i += 8 }
         if i < n {
             var t = V()
-            for j in 0..<(n - i) { t[j] = x[i + j] }
+            for j in 0..<(n - i) { t[j] = src[i + j] }
             t = f(t)
-            for j in 0..<(n - i) { x[i + j] = t[j] }
+            for j in 0..<(n - i) { dst[i + j] = t[j] }
         }
     }
 
-    /// `x · σ(1.702 x)` in place, in parallel.
-    static func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
+    /// `dst = x · σ(1.702 x)` of `src` (in place when equal), in parallel.
+    static func quickGELU(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
         ranges(count, minChunk: 1 << 14, parallel: parallel) { r in
-            map(x + r.lowerBound, r.count) { v in v / (1 + exp(-1.702 * v)) }
+            map(src + r.lowerBound, dst + r.lowerBound, r.count) { v in v / (1 + exp(-1.702 * v)) }
         }
     }
 
@@ -88,18 +94,20 @@ enum _Kernels {
         return y.replacing(with: -y, where: x .< 0)
     }
 
-    /// `½ x (1 + erf(x / √2))` in place, in parallel (erf within 5e-7).
-    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
+    /// `dst = ½ x (1 + erf(x / √2))` of `src` (in place when equal), in parallel (erf within 5e-7).
+    static func gelu(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
         ranges(count, minChunk: 1 << 14, parallel: parallel) { r in
-            map(x + r.lowerBound, r.count) { v in 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
+            map(src + r.lowerBound, dst + r.lowerBound, r.count) { v in 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
         }
     }
 
     /// LayerNorm over `rows` rows of `width` from `src` (row stride `srcStride`) into `dst`
-    /// (row stride `dstStride`): `(x - mean) / sqrt(var + eps) · gamma + beta`, biased variance.
+    /// (row stride `dstStride`): `(x - mean) / sqrt(var + eps) · gamma + beta`, biased variance;
+    /// each row's mean and 1/σ stored at `mean[row]`, `rstd[row]` when given.
     static func layerNorm(rows: Int, width: Int, src: UnsafePointer<Float>, srcStride: Int,
                           dst: UnsafeMutablePointer<Float>, dstStride: Int,
                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float = 1e-5,
+                          mean savedMean: UnsafeMutablePointer<Float>? = nil, rstd savedRstd: UnsafeMutablePointer<Float>? = nil,
                           parallel: Bool = true) {
         ranges(rows, minChunk: max(1, 8192 / max(width, 1)), parallel: parallel) { r in
             for row in r {
@@ -116,6 +124,8 @@ enum _Kernels {
                 sq = acc2.sum()
                 while i < width { let c = s[i] - mean; sq += c * c; i += 1 }
                 let inv = 1 / (sq / Float(width) + eps).squareRoot()
+                savedMean?[row] = mean
+                savedRstd?[row] = inv
                 let vi = V(repeating: inv)
                 i = 0
                 while i + 8 <= width {

@@ -9,6 +9,8 @@ import Testing
 @Suite("backward passes against finite differences in Float64")
 struct FiniteDifferenceTests {
     static let h = 1e-5
+    /// The backend whose kernels the training passes run on.
+    static let backend = CPUBackend(parallel: false)
 
     /// Float-representable random values, as Doubles.
     static func random(_ n: Int, seed: UInt64, scale: Double = 1) -> [Double] {
@@ -49,10 +51,11 @@ struct FiniteDifferenceTests {
         var y = [Float](repeating: 0, count: rows * w), stats = [Float](repeating: 0, count: 2 * rows)
         var dx = [Float](repeating: 0, count: rows * w), dg = [Float](repeating: 0, count: w), db = [Float](repeating: 0, count: w)
         stats.withUnsafeMutableBufferPointer { s in
-            _LayerKernels.layerNorm(rows: rows, width: w, src: xf, srcStride: w, dst: &y, dstStride: w, gamma: gf, beta: bf,
-                                    mean: s.baseAddress!, rstd: s.baseAddress! + rows)
-            _LayerKernels.layerNormBackward(rows: rows, width: w, x: xf, xStride: w, mean: s.baseAddress!, rstd: s.baseAddress! + rows,
-                                            gamma: gf, dy: rf, dyStride: w, dx: &dx, dxStride: w, dGamma: &dg, dBeta: &db)
+            let saved = LayerNormStats(s.baseAddress!, rows: rows)
+            Self.backend.layerNorm(rows: rows, width: w, src: xf, srcStride: w, dst: &y, dstStride: w, gamma: gf, beta: bf,
+                                   stats: saved)
+            Self.backend.layerNormBackward(rows: rows, width: w, x: xf, xStride: w, stats: saved,
+                                           gamma: gf, dy: rf, dyStride: w, dx: &dx, dxStride: w, dGamma: &dg, dBeta: &db)
         }
         Self.check(dx.map(Double.init), Self.numeric({ loss($0, g, b) }, at: x, indices: Array(x.indices)), "LayerNorm dx")
         Self.check(dg.map(Double.init), Self.numeric({ loss(x, $0, b) }, at: g, indices: Array(g.indices)), "LayerNorm dγ")
@@ -65,10 +68,10 @@ struct FiniteDifferenceTests {
         let loss = { (x: [Double]) in zip(x, r).reduce(0.0) { $0 + ReferenceViT.activation(a, $1.0) * $1.1 } }
         var d = r.map(Float.init)
         let xf = x.map(Float.init)
-        _LayerKernels.activationBackward(a, x: xf, d: &d, count: 64)
+        Self.backend.activationBackward(a, x: xf, d: &d, count: 64)
         Self.check(d.map(Double.init), Self.numeric(loss, at: x, indices: Array(x.indices)), "\(a) backward")
         var y = [Float](repeating: 0, count: 64)
-        _LayerKernels.activation(a, src: xf, dst: &y, count: 64)
+        Self.backend.activation(a, src: xf, dst: &y, count: 64)
         for i in 0..<64 { #expect(abs(Double(y[i]) - ReferenceViT.activation(a, x[i])) <= 1e-5 * max(1, abs(x[i]))) }
     }
 
@@ -85,9 +88,9 @@ struct FiniteDifferenceTests {
             return total
         }
         var p = s.map { Float($0 * scale) }
-        _LayerKernels.softmaxRows(&p, rows: rows, n: n)
+        Self.backend.softmaxRows(&p, rows: rows, n: n)
         var d = r.map(Float.init)
-        _LayerKernels.softmaxBackward(probs: p, grad: &d, rows: rows, n: n, scale: Float(scale))
+        Self.backend.softmaxBackward(probs: p, grad: &d, rows: rows, n: n, scale: Float(scale))
         Self.check(d.map(Double.init), Self.numeric(loss, at: s, indices: Array(s.indices)), "softmax backward")
     }
 
