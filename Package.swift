@@ -133,11 +133,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers every test target shares: paths, temporary folders, error measures, the lines process.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
-        .testTarget(name: "MergingTests", dependencies: ["Merging", "Checkpoints", "Tensors"]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "Checkpoints", "Tensors"]),
-        .testTarget(name: "LinesCLITests", dependencies: ["LinesCLI", "CLIP", "Checkpoints", "Tensors", "Training"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Tensors"]),
+        .testTarget(name: "MergingTests", dependencies: ["TestSupport", "Merging", "Checkpoints", "Tensors"]),
+        .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Checkpoints", "Tensors"]),
+        .testTarget(name: "LinesCLITests", dependencies: ["TestSupport", "LinesCLI", "CLIP", "Checkpoints", "Tensors", "Training"]),
         .executableTarget(
             name: "CLIPBenchmark",
             dependencies: [
@@ -146,12 +148,12 @@ let package = Package(
             ],
             path: "Benchmarks/CLIPBenchmark"
         ),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets", "Experiments"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

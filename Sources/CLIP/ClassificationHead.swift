@@ -62,6 +62,16 @@ public struct ClassificationHead: Sendable {
         try self.init(weight: weight, bias: bias, source: url.path)
     }
 
+    /// Writes the head as a safetensors file with `weight` [C, D] and `bias` [C] (float32), which
+    /// ``init(checkpoint:)`` and the reference's `torch.load` + `ClassificationHead` both read;
+    /// written to a temporary file and renamed, so an existing head is never left half-written.
+    /// - Parameter metadata: the header's `__metadata__` (`format: pt` is always included).
+    /// - Throws: ``CheckpointError`` when the file cannot be written.
+    public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        try SafetensorsWriter.save([("weight", StoredTensor(weight)), ("bias", StoredTensor(bias))],
+                                   metadata: metadata.merging(["format": "pt"]) { given, _ in given }, to: url)
+    }
+
     /// Checks that the head takes the features `encoder` produces.
     /// - Throws: ``CLIPError/headWidthMismatch(head:headWidth:encoder:encoderDim:)``.
     public func validate(for encoder: VisionTransformer) throws {

@@ -71,21 +71,17 @@ public struct VisionTransformer: Sendable {
         guard pixels.rank == 4, pixels.shape[1] == 3, pixels.shape[2] == s, pixels.shape[3] == s else {
             throw CLIPError.badPixels(path: "pixels", expected: [pixels.shape.first ?? 0, 3, s, s], found: pixels.shape)
         }
-        let n = pixels.shape[0]
-        var out = Tensor(shape: [n, config.outputDim])
-        guard n > 0 else { return out }
-        let workspace = VisionTransformerWorkspace(config: config, batchCapacity: min(max(1, batchSize), n))
-        let perImage = 3 * s * s
+        let n = pixels.shape[0], perImage = 3 * s * s, d = config.outputDim
+        var out = Tensor(shape: [n, d])
         pixels.scalars.withUnsafeBufferPointer { src in
             out.scalars.withUnsafeMutableBufferPointer { dst in
                 guard let sp = src.baseAddress, let dp = dst.baseAddress else { return }
-                var start = 0
-                while start < n {
-                    let count = min(workspace.batchCapacity, n - start)
-                    forward(pixels: sp + start * perImage, count: count,
-                            features: dp + start * config.outputDim, workspace: workspace)
-                    start += count
-                    progress?(start)
+                encodeBatches(count: n, batchSize: batchSize) { range, buffer in
+                    buffer.update(from: sp + range.lowerBound * perImage, count: range.count * perImage)
+                    return range.count
+                } consume: { range, features in
+                    if let f = features.baseAddress { (dp + range.lowerBound * d).update(from: f, count: features.count) }
+                    progress?(range.upperBound)
                 }
             }
         }

@@ -32,7 +32,9 @@ public final class DemoPipeline: @unchecked Sendable {
     var root: URL { settings.root }
     var dataLocation: URL { root.appendingPathComponent("data") }
     var modelLocation: URL { root.appendingPathComponent("model_checkpoints") }
-    var modelFolder: URL { modelLocation.appendingPathComponent(settings.modelName) }
+    var modelFolder: URL { layout.modelFolder }
+    /// The reference's folder layout under ``modelLocation``, which `lines run` then reads.
+    var layout: ReferenceLayout { ReferenceLayout(modelLocation: modelLocation.path, model: settings.modelName) }
     var tasks: [FashionTask] { FashionTask.suite }
 
     /// Runs every stage and returns the collected results.
@@ -110,7 +112,7 @@ public final class DemoPipeline: @unchecked Sendable {
         let encoder = try VisionTransformer(checkpoint: theta0)
         let pre = CLIPPreprocessor(size: settings.encoder.imageSize)
         for task in tasks {
-            let url = modelFolder.appendingPathComponent("head_\(task.name)Val.safetensors")
+            let url = layout.headURL(.custom(task.name), format: .safetensors)
             if FileManager.default.fileExists(atPath: url.path) { continue }
             let split = try decode(.custom(task.name), .train)
             let n = min(split.images.count, 2000)
@@ -129,8 +131,7 @@ public final class DemoPipeline: @unchecked Sendable {
                 let norm = max(1e-12, row.reduce(0) { $0 + $1 * $1 }.squareRoot())
                 for j in 0..<d { weight[k * d + j] = Float(100 * row[row.startIndex + j] / norm) }
             }
-            try SafetensorsWriter.save([("weight", StoredTensor(Tensor(shape: [c, d], scalars: weight))),
-                                        ("bias", StoredTensor(Tensor(shape: [c], repeating: 0)))], to: url)
+            try ClassificationHead(weight: Tensor(shape: [c, d], scalars: weight)).save(to: url)
         }
         log("heads: class prototypes of θ0's features for \(tasks.count) tasks")
     }
@@ -138,16 +139,16 @@ public final class DemoPipeline: @unchecked Sendable {
     /// Per task: θ0 written as `{X}Val/nonlinear_zeroshot`, fine-tuned under the frozen head, written as `nonlinear_finetuned`.
     func finetuneAll(theta0: URL) throws {
         for (t, task) in tasks.enumerated() {
-            let folder = modelFolder.appendingPathComponent("\(task.name)Val")
-            let finetuned = folder.appendingPathComponent("nonlinear_finetuned.safetensors")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let zeroshot = folder.appendingPathComponent("nonlinear_zeroshot.safetensors")
+            let name = TaskName.custom(task.name)
+            let finetuned = layout.finetunedURL(name, format: .safetensors)
+            try FileManager.default.createDirectory(at: layout.taskFolder(name), withIntermediateDirectories: true)
+            let zeroshot = layout.zeroshotURL(name, format: .safetensors)
             if !FileManager.default.fileExists(atPath: zeroshot.path) {
                 try FileManager.default.copyItem(at: theta0, to: zeroshot)
             }
             if FileManager.default.fileExists(atPath: finetuned.path) { continue }
             let model = try TrainableViT(reader: try Checkpoint.open(theta0))
-            let head = try ClassificationHead(checkpoint: modelFolder.appendingPathComponent("head_\(task.name)Val.safetensors"))
+            let head = try ClassificationHead(checkpoint: layout.headURL(name, format: .safetensors))
             let data = try trainingSet(.custom(task.name), .train)
             let tuner = try FineTuner(model: model, head: head, data: data,
                                       recipe: recipe(epochs: settings.finetuneEpochs, steps: nil, seed: UInt64(t + 1), learningRate: settings.finetuneLearningRate))

@@ -7,7 +7,7 @@ import Tensors
 /// as the reference's `eval_single_dataset` (arg-max of the logits, first maximum on ties).
 ///
 /// Images are preprocessed per batch (CLIP's eval transform at the encoder's image size) on all
-/// cores, then encoded in one forward pass per batch; the workspace is allocated once per call.
+/// cores, then encoded in one forward pass per batch (``VisionTransformer/encodeBatches(count:batchSize:fill:consume:)``).
 public enum Evaluator {
     /// Top-1 accuracy of `encoder` + `head` on `split`.
     /// - Parameters:
@@ -23,37 +23,23 @@ public enum Evaluator {
             throw EvaluationError.labelOutOfRange(task: split.task.rawValue, label: bad, classes: head.classCount, head: head.source)
         }
         guard n > 0 else { return SplitAccuracy(correct: 0, count: 0) }
-        let config = encoder.config
-        let batch = max(1, min(batchSize, n))
-        let preprocessor = CLIPPreprocessor(size: config.imageSize)
-        let workspace = VisionTransformerWorkspace(config: config, batchCapacity: batch)
-        // One pixel and one feature buffer for the whole split.
-        let pixels = UnsafeMutablePointer<Float>.allocate(capacity: batch * preprocessor.valuesPerImage)
-        defer { pixels.deallocate() }
-        var features = Tensor(shape: [batch, config.outputDim])
+        let preprocessor = CLIPPreprocessor(size: encoder.config.imageSize)
+        let d = encoder.config.outputDim, c = head.classCount
         var correct = 0
-        var start = 0
-        while start < n {
-            let end = min(n, start + batch)
-            let count = end - start
-            preprocessor.preprocessBatch(split.images[start..<end], into: pixels)
-            if features.shape[0] != count { features = Tensor(shape: [count, config.outputDim]) }
-            features.scalars.withUnsafeMutableBufferPointer { f in
-                guard let fp = f.baseAddress else { return }
-                encoder.forward(pixels: pixels, count: count, features: fp, workspace: workspace)
-            }
-            let logits = try head.logits(features)
-            let c = head.classCount
+        try encoder.encodeBatches(count: n, batchSize: batchSize) { range, pixels in
+            preprocessor.preprocessBatch(split.images[range], into: pixels)
+            return range.count
+        } consume: { range, features in
+            let logits = try head.logits(Tensor(shape: [range.count, d], scalars: Array(features)))
             logits.scalars.withUnsafeBufferPointer { l in
-                for row in 0..<count {
+                for row in 0..<range.count {
                     let r = l[(row * c)..<((row + 1) * c)]
                     var best = r.startIndex
                     for j in r.indices where r[j] > r[best] { best = j }
-                    if best - r.startIndex == split.labels[start + row] { correct += 1 }
+                    if best - r.startIndex == split.labels[range.lowerBound + row] { correct += 1 }
                 }
             }
-            start = end
-            progress?(end)
+            progress?(range.upperBound)
         }
         return SplitAccuracy(correct: correct, count: n)
     }

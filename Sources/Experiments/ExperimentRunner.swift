@@ -208,7 +208,7 @@ public final class ExperimentRunner: @unchecked Sendable {
             let names = try t.promptNames(dataLocation: config.dataLocation)
             let head = try builder.head(classNames: names, templates: t.templates)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try SafetensorsWriter.save([("weight", StoredTensor(head.weight)), ("bias", StoredTensor(head.bias))], to: url)
+            try head.save(to: url)
             onEvent(.note("Built the head of \(t.rawValue) (\(names.count) classes × \(t.templates.count) templates): \(url.path)"))
         }
     }

@@ -17,26 +17,57 @@ public struct ReferenceLayout: Sendable {
     /// `{model_location}/{model}`.
     public var modelFolder: URL { URL(fileURLWithPath: modelLocation).appendingPathComponent(model) }
 
+    /// The files a checkpoint is written as: the reference's `torch.save` archive or safetensors.
+    public enum FileFormat: String, Sendable, CaseIterable {
+        case pt, safetensors
+    }
+
+    /// `{model_location}/{model}/{X}Val`, where a task's fine-tuning writes its encoders.
+    public func taskFolder(_ task: TaskName) -> URL {
+        modelFolder.appendingPathComponent("\(task.rawValue)Val")
+    }
+
+    /// `{X}Val/nonlinear_finetuned.{pt|safetensors}`: the fine-tuned encoder θ_t.
+    public func finetunedURL(_ task: TaskName, format: FileFormat) -> URL {
+        taskFolder(task).appendingPathComponent("nonlinear_finetuned").appendingPathExtension(format.rawValue)
+    }
+
+    /// `{X}Val/nonlinear_zeroshot.{pt|safetensors}`: θ0 as the task's fine-tuning saved it.
+    public func zeroshotURL(_ task: TaskName, format: FileFormat) -> URL {
+        taskFolder(task).appendingPathComponent("nonlinear_zeroshot").appendingPathExtension(format.rawValue)
+    }
+
+    /// `{X}Val/finetune_state.safetensors`: weights, optimiser moments and step of an interrupted
+    /// fine-tuning (ours; the reference keeps none).
+    public func finetuneStateURL(_ task: TaskName) -> URL {
+        taskFolder(task).appendingPathComponent("finetune_state.safetensors")
+    }
+
+    /// `{model_location}/{model}/head_{X}Val.{pt|safetensors}`: the task's frozen zero-shot head.
+    public func headURL(_ task: TaskName, format: FileFormat) -> URL {
+        modelFolder.appendingPathComponent("head_\(task.rawValue)Val").appendingPathExtension(format.rawValue)
+    }
+
     /// Candidates for `{model_location}/{model}/{X}Val/nonlinear_finetuned.{pt,safetensors}`.
     public func finetunedCandidates(_ task: TaskName) -> [URL] {
-        stemCandidates(modelFolder.appendingPathComponent("\(task.rawValue)Val/nonlinear_finetuned"))
+        FileFormat.allCases.map { finetunedURL(task, format: $0) }
     }
 
     /// Candidates for the zero-shot model: `MNISTVal/nonlinear_zeroshot.*` (what the reference
     /// always reads).
     public var zeroshotCandidates: [URL] {
-        stemCandidates(modelFolder.appendingPathComponent("MNISTVal/nonlinear_zeroshot"))
+        zeroshotCandidates(.mnist)
     }
 
     /// Candidates for `{model_location}/{model}/{X}Val/nonlinear_zeroshot.*` of another task, which
     /// hold the same θ0 (each fine-tune writes it); used when `MNISTVal` has none.
     public func zeroshotCandidates(_ task: TaskName) -> [URL] {
-        stemCandidates(modelFolder.appendingPathComponent("\(task.rawValue)Val/nonlinear_zeroshot"))
+        FileFormat.allCases.map { zeroshotURL(task, format: $0) }
     }
 
     /// Candidates for `{model_location}/{model}/head_{X}Val.*`.
     public func headCandidates(_ task: TaskName) -> [URL] {
-        stemCandidates(modelFolder.appendingPathComponent("head_\(task.rawValue)Val"))
+        FileFormat.allCases.map { headURL(task, format: $0) }
     }
 
     /// The folder of TALL masks: `model_location` with `model_checkpoints` replaced by
@@ -64,9 +95,5 @@ public struct ReferenceLayout: Sendable {
     /// The first existing file among `candidates`.
     public static func existing(_ candidates: [URL]) -> URL? {
         candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-    }
-
-    private func stemCandidates(_ stem: URL) -> [URL] {
-        [stem.appendingPathExtension("pt"), stem.appendingPathExtension("safetensors")]
     }
 }

@@ -67,54 +67,36 @@ enum EncoderInput {
 
     static func encodeImages(_ paths: [String], with encoder: VisionTransformer, batchSize: Int, skipBadImages: Bool)
         throws -> (features: Tensor, labels: [String], seconds: Double) {
-        let s = encoder.config.imageSize, perImage = 3 * s * s, d = encoder.config.outputDim
-        let capacity = max(1, min(batchSize, paths.count))
-        let workspace = VisionTransformerWorkspace(config: encoder.config, batchCapacity: capacity)
+        let s = encoder.config.imageSize, perImage = 3 * s * s
         let preprocess = CLIPPreprocessor(size: s)
-        var pixels = [Float](repeating: 0, count: capacity * perImage)
-        var batchFeatures = [Float](repeating: 0, count: capacity * d)
+        let urls = paths.map { URL(fileURLWithPath: $0) }
         var features: [Float] = []
         var labels: [String] = []
         let bar = ProgressBar("embed", total: paths.count, unit: "images")
         let start = Date()
-        var done = 0
-        while done < paths.count {
-            let chunk = Array(paths[done..<min(paths.count, done + capacity)])
-            var results = [Result<[Float], Error>](repeating: .success([]), count: chunk.count)
-            results.withUnsafeMutableBufferPointer { r in
-                let rp = r.baseAddress!
-                Parallel.forEach(chunk.count) { i in
-                    rp[i] = Result { preprocess(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: chunk[i]))) }
-                }
-            }
+        try encoder.encodeBatches(count: paths.count, batchSize: batchSize) { range, buffer in
+            // Decoded and preprocessed on all cores; a file that fails is reported by index.
+            let (pixels, failures) = preprocess.preprocessBatch(contentsOf: Array(urls[range]))
+            if let first = failures.first, !skipBadImages { throw first.error }
+            for f in failures { printError("skipping \(f.error)") }
+            let failed = Set(failures.map(\.index))
             var kept = 0
-            for (i, result) in results.enumerated() {
-                switch result {
-                case .success(let chw) where chw.count == perImage:
-                    pixels.replaceSubrange((kept * perImage)..<((kept + 1) * perImage), with: chw)
-                    labels.append(chunk[i])
-                    kept += 1
-                case .success(let chw):
-                    let message = "\(chunk[i]): preprocessing gave \(chw.count) values, expected 3×\(s)×\(s)"
-                    guard skipBadImages else { throw ValidationError(message) }
-                    printError("skipping " + message)
-                case .failure(let error):
-                    guard skipBadImages else { throw error }
-                    printError("skipping \(error)")
-                }
-            }
             pixels.withUnsafeBufferPointer { p in
-                batchFeatures.withUnsafeMutableBufferPointer { f in
-                    encoder.forward(pixels: p.baseAddress!, count: kept, features: f.baseAddress!, workspace: workspace)
+                guard let base = p.baseAddress else { return }
+                for i in 0..<range.count where !failed.contains(i) {
+                    (buffer + kept * perImage).update(from: base + i * perImage, count: perImage)
+                    labels.append(paths[range.lowerBound + i])
+                    kept += 1
                 }
             }
-            features += batchFeatures[0..<(kept * d)]
-            done += chunk.count
-            bar.update(done)
+            return kept
+        } consume: { range, batch in
+            features += batch
+            bar.update(range.upperBound)
         }
         guard !labels.isEmpty || paths.isEmpty else {
             throw CommandFailure(description: "none of the \(paths.count) images could be read (all were skipped); nothing was written")
         }
-        return (Tensor(shape: [labels.count, d], scalars: features), labels, Date().timeIntervalSince(start))
+        return (Tensor(shape: [labels.count, encoder.config.outputDim], scalars: features), labels, Date().timeIntervalSince(start))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLIP
 import Checkpoints
 import Datasets
+import Experiments
 import Foundation
 import Tensors
 import Training
@@ -135,9 +136,7 @@ struct Finetune: ParsableCommand {
     /// `--model` as a file, else the reference's zero-shot copy `{M}/{model}/MNISTVal/nonlinear_zeroshot.{pt,safetensors}`.
     func encoderFile(_ model: String) -> URL? {
         if FileManager.default.fileExists(atPath: model) { return URL(fileURLWithPath: model) }
-        let base = URL(fileURLWithPath: modelLocation).appendingPathComponent(model).appendingPathComponent("MNISTVal")
-        return ["pt", "safetensors"].map { base.appendingPathComponent("nonlinear_zeroshot." + $0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
+        return ReferenceLayout.existing(ReferenceLayout(modelLocation: modelLocation, model: model).zeroshotCandidates)
     }
 
     /// The configuration of `--tiny W,L,H,P,S[,D]`.
@@ -174,22 +173,20 @@ struct Finetune: ParsableCommand {
         }
         let isName = model.map { !FileManager.default.fileExists(atPath: $0) } ?? false
         let name = modelName ?? (tiny != nil ? "tiny" : isName ? (model ?? "model") : trainable.config.presetName ?? "model")
-        let root = URL(fileURLWithPath: modelLocation).appendingPathComponent(name)
-        let folder = root.appendingPathComponent("\(taskName.rawValue)Val")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let layout = ReferenceLayout(modelLocation: modelLocation, model: name)
+        try FileManager.default.createDirectory(at: layout.taskFolder(taskName), withIntermediateDirectories: true)
         let classifier: ClassificationHead
-        let defaultHead = ["pt", "safetensors"].map { root.appendingPathComponent("head_\(taskName.rawValue)Val." + $0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
+        let defaultHead = ReferenceLayout.existing(layout.headCandidates(taskName))
         if let path = head.map({ URL(fileURLWithPath: $0) }) ?? (tiny == nil ? defaultHead : nil) {
             classifier = try ClassificationHead(checkpoint: path)
             printError("head: \(path.path), \(classifier.classCount) classes")
         } else if tiny == nil {
-            throw ValidationError("no --head given and no \(root.path)/head_\(taskName.rawValue)Val.pt (the task's frozen zero-shot head; build it with the reference's text encoder)")
+            throw ValidationError("no --head given and no \(layout.headURL(taskName, format: .pt).path) (the task's frozen zero-shot head; build it with the reference's text encoder)")
         } else {
             let classes = max(dataset.classNames.count, (dataset.samples(.train).map(\.label).max() ?? 0) + 1)
             classifier = try RandomHead.make(classes: classes, dim: trainable.config.outputDim, seed: seed)
-            let headURL = root.appendingPathComponent("head_\(taskName.rawValue)Val.safetensors")
-            try SafetensorsWriter.save([("weight", StoredTensor(classifier.weight)), ("bias", StoredTensor(classifier.bias))], to: headURL)
+            let headURL = layout.headURL(taskName, format: .safetensors)
+            try classifier.save(to: headURL)
             printError("head: random, \(classes) classes, saved to \(headURL.path)")
         }
         printError("encoder: \(trainable.config), \(trainable.layout.count) parameters")
@@ -213,25 +210,25 @@ struct Finetune: ParsableCommand {
         recipe.seed = seed
         let tuner = try FineTuner(model: trainable, head: classifier, data: train, recipe: recipe)
 
-        /// Writes the encoder as `{stem}.pt` and/or `{stem}.safetensors`.
-        func write(_ stem: String) throws {
+        /// Writes the encoder as the `.pt` and/or `.safetensors` file `place` names.
+        func write(_ place: (ReferenceLayout.FileFormat) -> URL) throws {
             if format != .safetensors {
-                let url = folder.appendingPathComponent(stem + ".pt")
+                let url = place(.pt)
                 try trainable.savePyTorch(to: url, extra: extra)
                 printError("wrote \(url.path)")
             }
             if format != .pt {
-                let url = folder.appendingPathComponent(stem + ".safetensors")
+                let url = place(.safetensors)
                 try trainable.save(to: url, extra: extra)
                 printError("wrote \(url.path)")
             }
         }
-        let state = folder.appendingPathComponent("finetune_state.safetensors")
+        let state = layout.finetuneStateURL(taskName)
         if resume, FileManager.default.fileExists(atPath: state.path) {
             try tuner.resume(from: state)
             printError("resumed from \(state.path) at step \(tuner.step)/\(tuner.totalSteps)")
         } else {
-            try write("nonlinear_zeroshot")
+            try write { layout.zeroshotURL(taskName, format: $0) }
         }
         printError("training: \(tuner.totalSteps) steps of \(batchSize)×\(gradAccumulation) images (\(tuner.batchesPerEpoch) batches per epoch), lr \(lr), warmup \(warmup), \(Parallel.threadCount) workers")
         try tuner.train(logEvery: logEvery, checkpointEvery: checkpointEvery == 0 ? tuner.totalSteps : checkpointEvery,
@@ -240,7 +237,7 @@ struct Finetune: ParsableCommand {
                          e.step, e.totalSteps, e.epoch, e.loss, e.accuracy, e.learningRate, e.gradientNorm, e.imagesPerSecond))
             fflush(stdout)
         }
-        try write("nonlinear_finetuned")
+        try write { layout.finetunedURL(taskName, format: $0) }
         let result = try tuner.evaluate(validation)
         print(String(format: "validation accuracy %.4f (%d images), loss %.4f", result.accuracy, validation.count, result.loss))
     }

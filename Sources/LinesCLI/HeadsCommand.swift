@@ -141,11 +141,8 @@ struct Heads: ParsableCommand {
             let t0 = Date()
             let head = try builder.head(classNames: names, templates: task.templates)
             let url = destination(for: task, count: selected.count)
-            try SafetensorsWriter.save(
-                [("weight", StoredTensor(head.weight)), ("bias", StoredTensor(head.bias))],
-                metadata: ["format": "pt", "task": task.rawValue, "model": model, "activation": activation.rawValue,
-                           "templates": String(task.templates.count), "logit_scale": String(builder.logitScale)],
-                to: url)
+            try head.save(to: url, metadata: ["format": "pt", "task": task.rawValue, "model": model, "activation": activation.rawValue,
+                                              "templates": String(task.templates.count), "logit_scale": String(builder.logitScale)])
             print(String(format: "wrote %@: %@ %d classes × %d templates (%.2fs)", url.path, task.rawValue,
                          names.count, task.templates.count, Date().timeIntervalSince(t0)))
         }

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Tensors
+import TestSupport
 
 // Fixtures written by `python3 Scripts/fixtures/clip_fixtures.py` (open_clip 3.3.0, torch 2.15).
 let clipFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -16,13 +17,6 @@ let clipFullFixtures: URL = {
 
 func readTensor(_ url: URL, _ name: String) throws -> Tensor {
     try SafetensorsFile(url: url).readFloat(name)
-}
-
-/// A fresh empty folder for a test's outputs.
-func clipTemporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-clip-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 /// Rewrites a safetensors file with every key transformed by `rename` (dropping `nil`s).

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import CLIP
+import TestSupport
 
 /// Text features against open_clip 3.3 `encode_text` (eval, float32) on a random tiny text tower.
 @Suite("Text encoder parity with open_clip")
@@ -31,7 +32,7 @@ struct TextTransformerParityTests {
 
     @Test("the same without the model. prefix (a CLIP state dict)")
     func noPrefix() throws {
-        let dir = try clipTemporaryFolder()
+        let dir = try temporaryFolder("clip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("clip.safetensors")
         try rewrite(textFixture("text_tower.safetensors"), to: url) { String($0.dropFirst("model.".count)) }
@@ -63,7 +64,7 @@ struct TextTransformerParityTests {
 
     @Test("Hugging Face transformers naming (text_model.…, q/k/v_proj, final_layer_norm, text_projection.weight) gives the same features")
     func huggingFaceNaming() throws {
-        let dir = try clipTemporaryFolder()
+        let dir = try temporaryFolder("clip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("hf.safetensors")
         let reader = try SafetensorsFile(url: textFixture("text_tower.safetensors"))

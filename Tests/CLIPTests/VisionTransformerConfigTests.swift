@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import CLIP
+import TestSupport
 
 @Suite("configuration from tensor shapes, and bad input")
 struct VisionTransformerConfigTests {
@@ -39,7 +40,7 @@ struct VisionTransformerConfigTests {
 
     @Test("a tower with a wrongly shaped tensor names the tensor and both shapes")
     func wrongShape() throws {
-        let dir = try clipTemporaryFolder()
+        let dir = try temporaryFolder("clip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("bad.safetensors")
         let reader = try SafetensorsFile(url: clipFixture("vit_quickgelu.safetensors"))

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import CLIP
+import TestSupport
 
 /// Features and logits against open_clip 3.3 `encode_image` (eval, float32) on random tiny ViTs.
 @Suite("ViT image encoder parity with open_clip")
@@ -46,7 +47,7 @@ struct VisionTransformerParityTests {
     @Test("the same without the model. prefix (visual.) and as a bare VisionTransformer state dict",
           arguments: ["visual.", ""])
     func otherPrefixes(prefix: String) throws {
-        let dir = try clipTemporaryFolder()
+        let dir = try temporaryFolder("clip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("encoder.safetensors")
         try rewrite(clipFixture("vit_quickgelu.safetensors"), to: url) { name in
@@ -62,7 +63,7 @@ struct VisionTransformerParityTests {
 
     @Test("Hugging Face transformers naming (vision_model.…, q/k/v_proj, visual_projection) gives the same features")
     func huggingFaceNaming() throws {
-        let dir = try clipTemporaryFolder()
+        let dir = try temporaryFolder("clip")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("hf.safetensors")
         let reader = try SafetensorsFile(url: clipFixture("vit_quickgelu.safetensors"))

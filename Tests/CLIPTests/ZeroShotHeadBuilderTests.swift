@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import CLIP
+import TestSupport
 
 /// Heads against the reference's `build_classification_head` computed with open_clip on the tiny tower.
 @Suite("Zero-shot heads as the reference builds them")

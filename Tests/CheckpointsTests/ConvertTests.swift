@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Checkpoints
+import TestSupport
 
 @Suite("convert of PyTorch archives")
 struct ConvertTests {

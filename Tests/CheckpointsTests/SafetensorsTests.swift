@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensors
 @testable import Checkpoints
+import TestSupport
 
 let fixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
@@ -10,12 +11,6 @@ func safetensorsFixture(_ name: String) -> URL {
     fixtureRoot.appendingPathComponent("safetensors/\(name)")
 }
 
-/// A fresh empty folder for a test's outputs.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 func bytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
 

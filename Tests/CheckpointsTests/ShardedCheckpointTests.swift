@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensors
 @testable import Checkpoints
+import TestSupport
 
 @Suite("sharded checkpoints")
 struct ShardedCheckpointTests {

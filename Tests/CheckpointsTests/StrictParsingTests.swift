@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensors
 @testable import Checkpoints
+import TestSupport
 
 /// Files the reference parsers refuse are refused here too, with a sentence saying why.
 @Suite("strict parsing, as safetensors and torch are")

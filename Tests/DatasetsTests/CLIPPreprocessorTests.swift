@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Datasets
+import TestSupport
 
 @Suite("Pillow bicubic resize and the CLIP eval transform")
 struct CLIPPreprocessorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Datasets
+import TestSupport
 
 @Suite("IDX tasks: MNIST, KMNIST, EMNIST, FashionMNIST")
 struct IDXTaskTests {

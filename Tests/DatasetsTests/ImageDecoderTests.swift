@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Testing
 @testable import Datasets
+import TestSupport
 
 @Suite("decoding JPEG, PNG and PPM/PGM like Pillow")
 struct ImageDecoderTests {

@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Testing
 @testable import Datasets
+import TestSupport
 
 /// The folder loaders on the real images of `../shared/data`, arranged in the reference's
 /// layouts through symbolic links (nothing is copied).

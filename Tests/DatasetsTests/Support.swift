@@ -2,20 +2,16 @@ import Checkpoints
 import Datasets
 import Foundation
 import Tensors
+import TestSupport
 
-/// Repository root (three levels above this file).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// Repository root.
+let repositoryRoot = TestPaths.repositoryRoot
 
 /// Fixtures written by `python3 Scripts/fixtures/image_fixtures.py`.
 let imageFixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/images")
 
 /// The shared real data, `../shared/data` from the repository root; absent on some machines.
-let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-
-func sharedDataExists(_ folder: String) -> Bool {
-    FileManager.default.fileExists(atPath: sharedData.appendingPathComponent(folder).path)
-}
+let sharedData = TestPaths.sharedData
 
 func fixture(_ name: String) -> URL { imageFixtures.appendingPathComponent(name) }
 
@@ -44,13 +40,6 @@ func maxDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
     precondition(a.count == b.count)
     var m = 0
     for i in a.indices { m = max(m, abs(Int(a[i]) - Int(b[i]))) }
-    return m
-}
-
-func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count)
-    var m: Float = 0
-    for i in a.indices { m = max(m, abs(a[i] - b[i])) }
     return m
 }
 

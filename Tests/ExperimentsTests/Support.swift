@@ -1,9 +1,9 @@
 import Experiments
 import Foundation
+import TestSupport
 
-/// Repository root (three levels above this file).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// Repository root.
+let repositoryRoot = TestPaths.repositoryRoot
 
 /// The tiny data_location of `Scripts/fixtures/dataset_fixtures.py`.
 let dataRoot = repositoryRoot.appendingPathComponent("Tests/Fixtures/datasets/root")

@@ -3,6 +3,7 @@ import Checkpoints
 import Foundation
 import Testing
 @testable import LinesCLI
+import TestSupport
 
 @Suite("lines: errors and --version")
 struct ErrorReportTests {
@@ -49,25 +50,11 @@ struct ErrorReportTests {
         }
     }
 
-    /// Runs the built `lines` with `arguments`: (status, stdout, stderr).
-    static func run(_ lines: URL, _ arguments: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = lines
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
     @Test("lines --version prints the version and exits 0; --help still prints the usage")
     func versionAndHelp() throws {
         guard let lines = linesExecutable() else { return }
-        #expect(try Self.run(lines, ["--version"]) == (0, LinesVersion.string + "\n", ""))
-        let (code, help, _) = try Self.run(lines, ["merge", "--help"])
+        #expect(try LinesProcess.run(lines, ["--version"]) == (0, LinesVersion.string + "\n", ""))
+        let (code, help, _) = try LinesProcess.run(lines, ["merge", "--help"])
         #expect(code == 0)
         #expect(help.contains("USAGE: lines merge"))
     }
@@ -80,19 +67,19 @@ struct ErrorReportTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = clip.appendingPathComponent("vit_quickgelu.safetensors").path, head = clip.appendingPathComponent("vit_quickgelu_head.safetensors").path
-        let (c1, _, e1) = try Self.run(lines, ["predict", "--model", model, "--head", head, dir.path])
+        let (c1, _, e1) = try LinesProcess.run(lines, ["predict", "--model", model, "--head", head, dir.path])
         #expect(c1 != 0 && e1.contains("no image files found"))
         try Data("{}".utf8).write(to: dir.appendingPathComponent("bad.jpg"))
-        let (c2, _, e2) = try Self.run(lines, ["predict", "--model", model, "--head", head, "--skip-bad-images", dir.path])
+        let (c2, _, e2) = try LinesProcess.run(lines, ["predict", "--model", model, "--head", head, "--skip-bad-images", dir.path])
         #expect(c2 != 0 && e2.contains("none of the 1 images could be read"))
-        let (c3, _, e3) = try Self.run(lines, ["masks", "--pretrained", model, "--finetuned", model, "-o", dir.appendingPathComponent("m.txt").path])
+        let (c3, _, e3) = try LinesProcess.run(lines, ["masks", "--pretrained", model, "--finetuned", model, "-o", dir.appendingPathComponent("m.txt").path])
         #expect(c3 == 64 && e3.contains(".npy") && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.txt").path))
     }
 
     @Test("a non-UTF-8 argument is named as such, not as a missing file; control characters in messages are escaped")
     func encodings() throws {
         guard let lines = linesExecutable() else { return }
-        let (code, _, err) = try Self.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" inspect \"$(printf 'a\\377b.pt')\"", lines.path])
+        let (code, _, err) = try LinesProcess.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" inspect \"$(printf 'a\\377b.pt')\"", lines.path])
         #expect(code == 64 && err.contains("not valid UTF-8") && err.contains("a\\xffb.pt"), "\(err)")
         #expect(CheckpointSummary.printable("w\u{1B}[2J\u{202E}x\ny") == "w\\u{1b}[2J\\u{202e}x\\u{a}y")
         let (text, _) = Lines.report(for: ValidationError("tensor 'a\u{1B}]0;pwned\u{7}' is bad"))
@@ -102,7 +89,7 @@ struct ErrorReportTests {
     @Test("the lines executable prints a failure as one line on stderr, with exit status 64")
     func executableOneLine() throws {
         guard let lines = linesExecutable() else { return }
-        let (code, out, err) = try Self.run(lines, ["merge", "--method", "ties", "--k", "0", "--pretrained", "a", "--finetuned", "b", "-o", "c"])
+        let (code, out, err) = try LinesProcess.run(lines, ["merge", "--method", "ties", "--k", "0", "--pretrained", "a", "--finetuned", "b", "-o", "c"])
         #expect(code == 64)
         #expect(err == "Error: --k must be a percentage in (0, 100]; got 0.0\n")
         #expect(out.isEmpty)

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 import Training
+import TestSupport
 
 /// `kill -9` at random moments (seeded, bounded): an output is absent or complete, never torn,
 /// and the next run leaves no temporary file behind.
@@ -23,13 +24,8 @@ struct KillTests {
         var rng = SeededRandom(seed: 20261202)
         var states: [String] = []
         for round in 0..<8 {
-            let p = Process()
-            p.executableURL = lines
             // Alternate the split, so that a torn swap would mix two shard sets.
-            p.arguments = ["convert", input.path, out.path, "--max-shard-size", round % 2 == 0 ? "4MB" : "6MB"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let p = try LinesProcess.start(lines, ["convert", input.path, out.path, "--max-shard-size", round % 2 == 0 ? "4MB" : "6MB"])
             usleep(useconds_t(rng.int(below: 400_000)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -74,15 +70,7 @@ struct KillTests {
         let args = command == "merge"
             ? ["merge", "--method", "sum", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
             : ["masks", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
-        func start() throws -> Process {
-            let p = Process()
-            p.executableURL = lines
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
+        func start() throws -> Process { try LinesProcess.start(lines, args) }
         var rng = SeededRandom(seed: 7, command.count)
         for round in 0..<6 {
             let p = try start()
@@ -110,12 +98,7 @@ struct KillTests {
         let input = dir.appendingPathComponent("in.safetensors")
         let tensors = (0..<64).map { i in ("t\(i)", StoredTensor(dtype: .u8, shape: [1 << 20], data: [UInt8](repeating: 1, count: 1 << 20))) }
         try SafetensorsWriter.save(tensors, to: input)
-        let p = Process()
-        p.executableURL = lines
-        p.arguments = ["convert", input.path, dir.appendingPathComponent("out").path, "--max-shard-size", "2MB"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try LinesProcess.start(lines, ["convert", input.path, dir.appendingPathComponent("out").path, "--max-shard-size", "2MB"])
         // Wait until the staging folder exists, then interrupt.
         var staged = false
         for _ in 0..<400 where !staged {

@@ -11,7 +11,7 @@ struct MergeCommandTests {
     static let files = ["--pretrained", "p", "--finetuned", "a", "b", "-o", "o"]
 
     func parse(_ arguments: [String]) throws -> Merge {
-        var c = try #require(try Lines.parseAsRoot(["merge"] + arguments + Self.files) as? Merge)
+        let c = try #require(try Lines.parseAsRoot(["merge"] + arguments + Self.files) as? Merge)
         try c.validate()
         return c
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LinesCLI
+import TestSupport
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
@@ -38,13 +39,7 @@ struct RunCommandTests {
         let result = ws.appendingPathComponent("results/merging_multi_task/tiny_4tasks_ties_k=20_merged__lines.json")
 
         func start() throws -> Process {
-            let p = Process()
-            p.executableURL = lines
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+            try LinesProcess.start(lines, args)
         }
         func journalLines() -> Int {
             (try? String(contentsOf: journal, encoding: .utf8))?.split(separator: "\n").count ?? 0

@@ -5,6 +5,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import LinesCLI
+import TestSupport
 
 // Fixtures from `python3 Scripts/fixtures/text_fixtures.py`.
 private let text = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -26,12 +27,6 @@ struct TextCommandTests {
         setenv("LINES_KEEP_BLAS_CORE", "1", 1)
     }
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-text-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test("tokenize prints open_clip's 77 ids per text", .enabled(if: mergesFile != nil, "needs bpe_simple_vocab_16e6.txt.gz (LINES_CLIP_BPE or ../shared/data/clip-bpe/)"))
     func tokenize() throws {
         let bpe = try #require(mergesFile)
@@ -50,7 +45,7 @@ struct TextCommandTests {
 
     @Test("heads writes weight [classes, dim] and a zero bias that ClassificationHead loads, as the library builds them")
     func heads() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("text")
         defer { try? FileManager.default.removeItem(at: dir) }
         // A tiny merges file: the tiny tower's vocabulary (1000) cannot take CLIP's 49,408 ids.
         let bpe = dir.appendingPathComponent("merges.txt")
@@ -76,7 +71,7 @@ struct TextCommandTests {
 
     @Test("--class-names gives a data-backed task its names without the data")
     func classNamesFile() throws {
-        let dir = try temporaryFolder()
+        let dir = try temporaryFolder("text")
         defer { try? FileManager.default.removeItem(at: dir) }
         let bpe = dir.appendingPathComponent("merges.txt")
         try "#version: test\nt h\n".write(to: bpe, atomically: true, encoding: .utf8)

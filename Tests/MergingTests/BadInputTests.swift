@@ -3,6 +3,7 @@ import Testing
 import Tensors
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 /// Bad input is refused with one clear sentence, before anything is written.
 @Suite("bad input")
@@ -13,7 +14,7 @@ struct BadInputTests {
 
     @Test("an output that is one of the inputs (by any name) is refused and the input is kept", arguments: ["p", "t"])
     func outputIsInput(which: String) throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0]])
         let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1, 2]])
         let target = which == "p" ? p : t
@@ -30,7 +31,7 @@ struct BadInputTests {
 
     @Test("non-finite LiNeS α, β, coefficients and TALL λ are refused before anything is read")
     func nonFinite() throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["blocks.0.w": [0, 0], "blocks.1.w": [0]])
         let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["blocks.0.w": [1, 2], "blocks.1.w": [3]])
         let inputs = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "t", url: t)])
@@ -56,7 +57,7 @@ struct BadInputTests {
 
     @Test("mismatched keys, shapes and dtypes name the key and both files")
     func mismatches() throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0], "b": [0]])
         let extra = try writeModel(dir.appendingPathComponent("extra.safetensors"), ["a": [1, 1], "b": [1], "c": [1]])
         let missing = try writeModel(dir.appendingPathComponent("missing.safetensors"), ["a": [1, 1]])
@@ -73,7 +74,7 @@ struct BadInputTests {
 
     @Test("--k outside (0, 100] is refused and nothing is written", arguments: [0.0, -5, 100.5, .nan])
     func badK(k: Double) throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         var options = MergeOptions(method: .ties)
         options.k = k
         #expect(throws: MergeError.self) { try Merger.merge(try fixtureInputs(), options: options, to: dir.appendingPathComponent("o.safetensors")) }
@@ -82,7 +83,7 @@ struct BadInputTests {
 
     @Test("a mask file for other tasks or another model size is refused and nothing is written")
     func badMasks() throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let out = dir.appendingPathComponent("o.safetensors")
         var options = MergeOptions(method: .consensus)
         let ref = try TallMasks.read(expected("tall_masks.safetensors"))
@@ -103,7 +104,7 @@ struct BadInputTests {
 
     @Test("a failure while writing leaves nothing at the destination")
     func atomicOnFailure() throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0, 0], "model.layers.0.w": [0]])
         let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1, 1], "model.layers.0.w": [1]])
         // The task reader fails on the second key (in flattening order), after the first was written.
@@ -118,7 +119,7 @@ struct BadInputTests {
 
     @Test("LiNeS without residual blocks asks for --layer-pattern")
     func noBlocks() throws {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["a": [0]])
         let t = try writeModel(dir.appendingPathComponent("t.safetensors"), ["a": [1]])
         let inputs = try MergeInputs(pretrained: p, finetuned: [TaskCheckpoint(name: "t", url: t)])

@@ -3,6 +3,7 @@ import Testing
 import Tensors
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 @Suite("fused TIES pass")
 struct FusedTIESTests {
@@ -10,7 +11,7 @@ struct FusedTIESTests {
     /// distinct magnitudes, so that many values tie at the k-th value and many elected sums are
     /// exactly 0 with kept values; with `special`, some τ are NaN or ±∞.
     static func inputs(T: Int, n: Int, special: Bool) throws -> MergeInputs {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         var rng = SystemRandomNumberGenerator()
         let keys = ["blocks.0.w", "blocks.1.w", "head.w"]
         var base: [String: [Float]] = [:]
@@ -38,7 +39,7 @@ struct FusedTIESTests {
         if lines { options.lines = (alpha: nil, beta: 0.5) }
         options.streamingTIES = !fused
         options.kernels = kernels
-        let out = try scratchFolder().appendingPathComponent("out.safetensors")
+        let out = try temporaryFolder("merge").appendingPathComponent("out.safetensors")
         let report = try Merger.merge(inputs, options: options, to: out)
         return (report, [UInt8](try Data(contentsOf: out)))
     }
@@ -111,7 +112,7 @@ struct FusedTIESTests {
         let inputs = try Self.inputs(T: 2, n: 70_000, special: false)
         var options = MergeOptions(method: .ties)
         options.k = 100
-        let out = try scratchFolder().appendingPathComponent("out.safetensors")
+        let out = try temporaryFolder("merge").appendingPathComponent("out.safetensors")
         #expect(try !Merger.merge(inputs, options: options, to: out).fusedTIES)
         options.k = 20
         #expect(try Merger.merge(inputs, options: options, to: out).fusedTIES)

@@ -22,13 +22,6 @@ func expectedReport(_ name: String) throws -> [String: Any] {
     return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
 }
 
-/// A fresh empty folder.
-func scratchFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-merge-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Largest |a − b| over every tensor of two checkpoints with the same keys.
 func maxAbsDifference(_ a: URL, _ b: URL) throws -> Float {
     let ra = try Checkpoint.open(a), rb = try Checkpoint.open(b)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 /// Parity with `Scripts/reference_merge.py` (the reference's flattened PyTorch algorithms) on the
 /// tiny open_clip fixtures: max |ours − reference| ≤ 1e-6 · max|τ| on the written task vectors.
@@ -38,7 +39,7 @@ struct ParityTests {
         if name == "consensus_masks" {
             options.masks = try TallMasks.read(expected("tall_masks.safetensors"))
         }
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let out = dir.appendingPathComponent("out.safetensors")
         let report = try Merger.merge(inputs, options: options, to: out)
         let tol = 1e-6 * (try fixtureMaxTau())
@@ -67,7 +68,7 @@ struct ParityTests {
     func fullModel() throws {
         var options = MergeOptions(method: .ties)
         options.lines = (nil, 1.0)
-        let out = try scratchFolder().appendingPathComponent("model.safetensors")
+        let out = try temporaryFolder("merge").appendingPathComponent("model.safetensors")
         _ = try Merger.merge(try fixtureInputs(), options: options, to: out)
         #expect(try maxAbsDifference(out, expected("ties_lines_model.safetensors")) <= 1e-6)
     }
@@ -75,7 +76,7 @@ struct ParityTests {
     @Test("single-task editing with γ = 0.1 matches the reference")
     func edit() throws {
         let inputs = try fixtureInputs(tasks: ["EuroSAT"])
-        let out = try scratchFolder().appendingPathComponent("edit.safetensors")
+        let out = try temporaryFolder("merge").appendingPathComponent("edit.safetensors")
         let report = try Merger.edit(inputs, schedule: (0.1, 0.9), taskVectorOnly: true, to: out)
         #expect(report.schedule?.layerCount == 3)
         #expect(try maxAbsDifference(out, expected("edit_gamma0.1.safetensors")) <= 1e-6 * (try fixtureMaxTau()))
@@ -85,7 +86,7 @@ struct ParityTests {
     func magMasking() throws {
         var options = MergeOptions(method: .magMasking)
         options.taskVectorOnly = true
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let report = try Merger.merge(try fixtureInputs(), options: options, to: dir)
         #expect(report.outputs.count == 4)
         let ref = try expectedReport("mag_masking")
@@ -105,7 +106,7 @@ struct ParityTests {
         let fractions = (try expectedReport(useTies ? "tall_masks_ties" : "tall_masks"))["mask_fraction"] as? [Double] ?? []
         for (a, b) in zip(report.maskFraction, fractions) { #expect(abs(a - b) < 1e-6) }
         // Round trip through our own safetensors mask file.
-        let url = try scratchFolder().appendingPathComponent("m.safetensors")
+        let url = try temporaryFolder("merge").appendingPathComponent("m.safetensors")
         try masks.write(to: url)
         #expect(try TallMasks.read(url) .aligned(to: fixtureTaskNames, parameters: 3189, file: url.path) == masks)
     }

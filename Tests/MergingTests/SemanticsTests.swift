@@ -3,13 +3,14 @@ import Testing
 import Tensors
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 /// Hand-checked cases of the reference's exact semantics.
 @Suite("merge semantics")
 struct SemanticsTests {
     /// θ0 = 0 on one key `w` (plus a block key so LiNeS has a layer map), θ_t = τ_t.
     func tiny(_ taus: [[Float]], dtype: DType = .f32) throws -> (MergeInputs, URL) {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let n = taus[0].count
         let p = try writeModel(dir.appendingPathComponent("p.safetensors"), ["w": [Float](repeating: 0, count: n)], dtype: dtype)
         var tasks: [TaskCheckpoint] = []
@@ -44,7 +45,7 @@ struct SemanticsTests {
         if T == 4 {
             var options = MergeOptions(method: .sum)
             options.lines = (nil, 0.5)
-            let out = try scratchFolder().appendingPathComponent("o.safetensors")
+            let out = try temporaryFolder("merge").appendingPathComponent("o.safetensors")
             let report = try Merger.merge(try fixtureInputs(), options: options, to: out)
             #expect(report.schedule?.alpha == 0.25)
         }

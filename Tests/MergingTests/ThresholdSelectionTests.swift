@@ -3,6 +3,7 @@ import Testing
 import Tensors
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 @Suite("sampled k-th value selection")
 struct ThresholdSelectionTests {
@@ -29,7 +30,7 @@ struct ThresholdSelectionTests {
     /// θ0 = 0 and two tasks over two tensors of `n` values; with `biased`, the sampled first
     /// 1/64 of every chunk holds far smaller |τ| than the rest, so the sample's window misses.
     func inputs(n: Int, biased: Bool) throws -> MergeInputs {
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         var rng = SystemRandomNumberGenerator()
         func tau(_ scale: Float) -> [Float] {
             (0..<n).map { i in

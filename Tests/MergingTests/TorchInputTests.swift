@@ -3,6 +3,7 @@ import Testing
 import Tensors
 import Checkpoints
 @testable import Merging
+import TestSupport
 
 /// Merges of the reference's own checkpoint files: whole pickled `ImageEncoder` modules saved
 /// with `torch.save` (Tests/Fixtures/merge/pt, `Scripts/fixtures/merge_pt_fixtures.py`), the same
@@ -41,7 +42,7 @@ struct TorchInputTests {
         for r in [pt.pretrained] + pt.finetuned {
             for info in r.tensors { #expect(r.mapped(info.name) != nil, "\(info.name) in \(r.url.lastPathComponent)") }
         }
-        let dir = try scratchFolder()
+        let dir = try temporaryFolder("merge")
         let fromPT = dir.appendingPathComponent("pt"), fromST = dir.appendingPathComponent("st")
         let isFolder = options.method == .magMasking
         let outPT = isFolder ? fromPT : fromPT.appendingPathExtension("safetensors")

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import Testing
 @testable import Training
+import TestSupport
 
 /// A tiny ViT trained from random init on real MNIST digits (the test set of `../shared/data`,
 /// split 8,000 train / 2,000 validation) learns: validation accuracy far above chance.
@@ -10,7 +11,7 @@ import Testing
                                          "../shared/data/mnist is absent; skipped"))
 struct MNISTLearningTests {
     static func load() throws -> (train: TrainingSet, validation: TrainingSet) {
-        let folder = sharedData.appendingPathComponent("mnist")
+        let folder = TestPaths.sharedData.appendingPathComponent("mnist")
         let samples = try TaskLoader.readIDXPair(images: folder.appendingPathComponent("t10k-images-idx3-ubyte.gz"),
                                                  labels: folder.appendingPathComponent("t10k-labels-idx1-ubyte.gz"),
                                                  task: .mnist, classCount: 10)

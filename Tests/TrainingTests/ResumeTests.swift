@@ -5,6 +5,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Training
+import TestSupport
 
 /// Stopping, saving the state and resuming gives the run an uninterrupted run gives, and a saved
 /// tower is what `CLIP.VisionTransformer` loads.

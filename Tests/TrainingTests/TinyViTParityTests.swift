@@ -4,6 +4,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Training
+import TestSupport
 
 /// One tiny open_clip ViT's loss, every gradient, and one clipped AdamW step against PyTorch
 /// (float64 expected values from `Scripts/fixtures/training_fixtures.py`).
