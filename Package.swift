@@ -71,7 +71,7 @@ let package = Package(
         ),
         .target(name: "Checkpoints", dependencies: ["Tensors", "CZlib"]),
         .target(name: "CMergeKernels", cSettings: cOptimizedInDebug),
-        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints", "CMergeKernels"], swiftSettings: mergingSettings),
+        .target(name: "Merging", dependencies: ["Tensors", "Checkpoints", "CMergeKernels", .product(name: "Yams", package: "Yams")], swiftSettings: mergingSettings),
         .target(
             name: "CLIP",
             dependencies: [

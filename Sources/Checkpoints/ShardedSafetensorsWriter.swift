@@ -26,6 +26,19 @@ public struct ShardedSafetensorsWriter: TensorWriter {
     private let order: [String]
     /// The temporary folder the shards are written in.
     private let staging: URL
+    /// Files written beside the shards before the folder is renamed into place (a model folder's
+    /// `config.json`, tokenizer files, model card), by name; only ``companionFileNames`` are taken.
+    public var companionFiles: [(name: String, bytes: [UInt8])] = []
+
+    /// The files of a Hugging Face model folder besides its weights, which a merge output carries.
+    public static let companionFileNames: Set<String> = [
+        "config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
+        "tokenizer.model", "added_tokens.json", "merges.txt", "vocab.txt", "vocab.json", "spiece.model",
+        "chat_template.jinja", "chat_template.json", "preprocessor_config.json", "README.md", "mergekit_config.yml",
+    ]
+
+    /// The line a model card written by Lines holds, which marks an output folder as replaceable.
+    public static let ownedFolderMarker = "<!-- written by lines merge -->"
 
     /// Plans the shards and opens a writer for each.
     public init(folder: URL, tensors: [TensorInfo], metadata: [String: String]?, maxShardSize: Int) throws {
@@ -112,6 +125,19 @@ public struct ShardedSafetensorsWriter: TensorWriter {
                     throw error
                 }
             }
+            for file in companionFiles {
+                guard Self.companionFileNames.contains(file.name) else {
+                    throw CheckpointError.io(path: url.path, reason: "'\(file.name)' is not a model folder file this writer adds")
+                }
+                let f = try AtomicFile(url: staging.appendingPathComponent(file.name))
+                do {
+                    try f.write(file.bytes, at: 0)
+                    try f.commit()
+                } catch {
+                    f.abandon()
+                    throw error
+                }
+            }
             try install()
         } catch {
             abandon()
@@ -133,7 +159,11 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         guard isDir.boolValue else {
             throw CheckpointError.io(path: folder.path, reason: "the output is an existing file, not a folder; a sharded checkpoint is a folder (choose another name, or remove the file)")
         }
-        let others = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !isCheckpointFile($0) }.sorted()
+        let present = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        // A model folder this writer made (its card carries the marker) may be replaced whole.
+        let card = (try? String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+        let owned = card.contains(ownedFolderMarker)
+        let others = present.filter { !isCheckpointFile($0) && !(owned && companionFileNames.contains($0)) }.sorted()
         let parent = folder.deletingLastPathComponent()
         var a = stat(), b = stat()
         if stat(folder.path, &a) == 0, stat(parent.path, &b) == 0, a.st_dev != b.st_dev {

@@ -25,20 +25,33 @@ struct Merge: ParsableCommand {
         to back with direct I/O where the file system allows it. LINES_MERGE_TIMING=1 prints the time \
         of every pass.
 
+        mergekit configurations: --config merge.yml runs mergekit's format tensor by tensor, as \
+        mergekit does (\(TensorMergeRegistry.names.joined(separator: ", "))), with its parameter \
+        names and defaults, gradients and filters; a top-level `lines: {alpha: A, beta: B}` applies \
+        LiNeS to the merged task vector (α absent: the norm ratio). An OUTPUT ending in .safetensors \
+        is one file; anything else is a Hugging Face model folder (shards, config.json with the new \
+        dtype, the base's tokenizer files, a model card). Random methods (dare_*, della*) are \
+        reproducible from --seed. --method ties --trim per-tensor is mergekit's TIES (density = k/100, \
+        weight 1, normalize with --agg mean) on the command line.
+
         Examples:
+          lines merge --config merge.yml -o merged-model
           lines merge --method ties --lines --beta 1.0 --pretrained zs.pt --finetuned ViT-B-32/*Val/nonlinear_finetuned.pt -o merged.safetensors
           lines merge --method consensus --masks TALL_mask_8task.npy --pretrained zs.pt --finetuned ... --coefficient 0.7 -o merged.safetensors
         """
     )
 
+    @Option(help: ArgumentHelp("A mergekit merge configuration (YAML) to run instead of --method/--pretrained/--finetuned.", valueName: "merge.yml"))
+    var config: String?
+
     @Option(help: "Merge method: \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: MergeMethod
+    var method: MergeMethod?
 
     @Option(help: "The pre-trained checkpoint θ0 (any format lines reads).")
-    var pretrained: String
+    var pretrained: String?
 
     @Option(parsing: .upToNextOption, help: "Fine-tuned checkpoints θ_t, as PATH or NAME=PATH.")
-    var finetuned: [String]
+    var finetuned: [String] = []
 
     @Option(parsing: .unconditional, help: "Outer coefficient λ (default 1; with --lines the reference uses 1; negative values negate the task vector).")
     var coefficient: Double?
@@ -76,10 +89,16 @@ struct Merge: ParsableCommand {
     @Option(name: .customLong("layer-pattern"), help: "Regular expression with one capture group for the block index (default: detected).")
     var layerPattern: String?
 
-    @Option(help: "Top-k scope: global (over the flattened model, the reference). per-tensor (mergekit's) is not implemented.")
+    @Option(help: "Top-k scope of ties: global (over the flattened model, the reference) or per-tensor (mergekit's TIES, density k/100).")
     var trim: String = "global"
 
-    @Option(name: .shortAndLong, help: "Output .safetensors file (a folder for mag-masking).")
+    @Option(help: "Seed of the random methods of --config (dare_*, della*).")
+    var seed: UInt64 = 0
+
+    @Option(help: "With --config and a folder output: largest shard (5GB, 500MB, …; default 5GB).")
+    var maxShardSize: String?
+
+    @Option(name: .shortAndLong, help: "Output .safetensors file (a folder for mag-masking, or a model folder with --config).")
     var output: String
 
     /// One line per registered method: its name, what it computes, its parameters.
@@ -95,12 +114,32 @@ struct Merge: ParsableCommand {
     }
 
     func validate() throws {
+        if let maxShardSize, ByteSize.parse(maxShardSize) == nil {
+            throw ValidationError("--max-shard-size '\(maxShardSize)' is not a size like 5GB, 500MB or 1000000")
+        }
+        if config != nil {
+            let flags = [("--method", method != nil), ("--pretrained", pretrained != nil), ("--finetuned", !finetuned.isEmpty),
+                         ("--coefficient", coefficient != nil), ("--k", k != nil), ("--agg", agg != nil), ("--masks", masks != nil),
+                         ("--lines", lines), ("--alpha", alpha != nil), ("--beta", beta != nil), ("--task-vector", taskVector)]
+            if let given = flags.first(where: { $0.1 }) {
+                throw ValidationError("\(given.0) does not go with --config: the configuration says how to merge (LiNeS: a top-level lines: {alpha, beta})")
+            }
+            return
+        }
+        guard let method else { throw ValidationError("give --method (one of \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", "))) or --config merge.yml") }
+        if pretrained == nil { throw ValidationError("give the pre-trained checkpoint with --pretrained") }
         if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
         for (flag, value) in [("--coefficient", coefficient), ("--k", k), ("--alpha", alpha), ("--beta", beta)] {
             if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number; got \(value)") }
         }
-        if trim != "global" {
-            throw ValidationError("--trim \(trim) is not supported: only 'global' (the reference's top-k over the whole flattened model)")
+        switch trim {
+        case "global": break
+        case "per-tensor":
+            guard method == .ties else { throw ValidationError("--trim per-tensor applies to ties only (mergekit's per-tensor TIES), not \(method.rawValue)") }
+            if agg == .max { throw ValidationError("--trim per-tensor merges as mergekit does: --agg mean (normalize) or sum, not max") }
+            if taskVector { throw ValidationError("--task-vector does not go with --trim per-tensor") }
+        default:
+            throw ValidationError("--trim \(trim) is not a scope: global (the reference's top-k over the whole flattened model) or per-tensor (mergekit's)")
         }
         if let k, !(k > 0 && k <= 100) { throw ValidationError("--k must be a percentage in (0, 100]; got \(k)") }
         if lines, beta == nil { throw ValidationError("--lines needs --beta (the reference tunes it on {0.1, …, 1.0})") }
@@ -115,7 +154,7 @@ struct Merge: ParsableCommand {
 
     /// The merge options the flags give (mask files are read in ``run()``).
     func options() -> MergeOptions {
-        var options = MergeOptions(method: method)
+        var options = MergeOptions(method: method ?? .sum)
         if let coefficient { options.coefficient = coefficient }
         if let k { options.k = k }
         if let agg { options.aggregation = agg }
@@ -129,8 +168,10 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        if let config { return try runConfig(file: config) }
+        if trim == "per-tensor" { return try runConfig(file: nil) }
         let tasks = finetuned.map(TaskCheckpoint.init(argument:))
-        let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: tasks)
+        let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained ?? ""), finetuned: tasks)
         var options = options()
         if let masks {
             let url = URL(fileURLWithPath: masks)
@@ -140,5 +181,46 @@ struct Merge: ParsableCommand {
         let progress = PassProgress()
         let report = try Merger.merge(inputs, options: options, to: URL(fileURLWithPath: output), progress: progress.callback)
         print(report.summary)
+    }
+
+    /// `--config FILE`, or (`file == nil`) the mergekit TIES that `--method ties --trim per-tensor` means.
+    func runConfig(file: String?) throws {
+        let parsed: MergekitConfig
+        var mergeOptions = MergekitMerger.Options()
+        if let file {
+            let url = URL(fileURLWithPath: file)
+            let text: String
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw ValidationError("--config \(file): cannot be read (\(error.localizedDescription))")
+            }
+            parsed = try MergekitConfig(yaml: text, file: file)
+            mergeOptions.configFolder = url.deletingLastPathComponent()
+        } else {
+            parsed = try MergekitConfig(yaml: perTensorTIESConfig(), file: "--method ties --trim per-tensor")
+        }
+        mergeOptions.seed = seed
+        mergeOptions.layerPattern = layerPattern
+        mergeOptions.maxShardSize = maxShardSize.flatMap(ByteSize.parse)
+        let bar = ProgressBar("merge", total: 1, unit: "tensors")
+        let report = try MergekitMerger.merge(parsed, file: file ?? "--method ties", options: mergeOptions,
+                                              to: URL(fileURLWithPath: output)) { done, total in
+            bar.total = total
+            bar.update(done)
+        }
+        print(report.summary)
+    }
+
+    /// mergekit's TIES config for the flags: density k/100, weight 1, normalize for --agg mean, λ.
+    func perTensorTIESConfig() -> String {
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let density = (k ?? 20) / 100
+        var y = "merge_method: ties\nbase_model: \(q(pretrained ?? ""))\nmodels:\n"
+        for f in finetuned {
+            let path = TaskCheckpoint(argument: f).url.path
+            y += "  - model: \(q(path))\n    parameters: {weight: 1, density: \(density)}\n"
+        }
+        y += "parameters:\n  normalize: \((agg ?? .mean) == .mean)\n  lambda: \(coefficient ?? 1)\n"
+        if lines, let beta { y += "lines: {\(alpha.map { "alpha: \($0), " } ?? "")beta: \(beta)}\n" }
+        return y
     }
 }

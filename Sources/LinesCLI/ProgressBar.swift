@@ -9,7 +9,7 @@ import Darwin
 /// otherwise (logs, CI).
 final class ProgressBar {
     private let label: String
-    private let total: Int
+    var total: Int
     private let unit: String
     private let start = Date()
     private let isTTY = isatty(STDERR_FILENO) != 0

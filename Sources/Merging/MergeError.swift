@@ -28,6 +28,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
     case noResidualBlocks(pattern: String?)
     /// An option that does not apply to the method, or a bad combination.
     case invalidOption(String)
+    /// A merge configuration (mergekit YAML) that Lines cannot run, naming the key.
+    case badConfig(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,8 @@ public enum MergeError: Error, Equatable, CustomStringConvertible {
             return "no residual blocks were recognised in the tensor names; pass --layer-pattern with one capture group for the block index (e.g. 'layers\\.(\\d+)\\.')"
         case let .invalidOption(s):
             return s
+        case let .badConfig(file, reason):
+            return "\(file): \(reason)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Tensors
 import Datasets
 import Foundation
 

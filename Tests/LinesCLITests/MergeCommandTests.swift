@@ -50,7 +50,7 @@ struct MergeCommandTests {
         (["--method", "ties", "--k", "101"], "--k must be a percentage in (0, 100]"),
         (["--method", "ties", "--lines"], "--lines needs --beta"),
         (["--method", "ties", "--beta", "1"], "--alpha and --beta need --lines"),
-        (["--method", "sum", "--trim", "per-tensor"], "--trim per-tensor is not supported"),
+        (["--method", "sum", "--trim", "per-tensor"], "--trim per-tensor applies to ties only"),
         (["--method", "nope"], "nope"),
     ])
     func refused(arguments: [String], expected: String) throws {

@@ -1,3 +1,4 @@
+import Tensors
 import CLIP
 import Foundation
 import Testing

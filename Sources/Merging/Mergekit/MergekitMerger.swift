@@ -1,0 +1,256 @@
+import Foundation
+import Checkpoints
+import Tensors
+
+/// Runs a ``MergekitConfig`` tensor by tensor, as mergekit does, over memory-mapped inputs.
+///
+/// Every tensor is read from every model as `Float`, merged by the method (arithmetic in F32),
+/// optionally scaled by LiNeS, encoded in the output dtype (`out_dtype`, else `dtype`, else the
+/// base's) and written; memory holds one tensor of each input at a time. The output is a
+/// `.safetensors` file, or a Hugging Face model folder (shards + `model.safetensors.index.json`,
+/// `config.json` with the dtype updated, `generation_config.json` and tokenizer files copied from
+/// the base or `tokenizer_source`, a model card and `mergekit_config.yml`), built beside the
+/// destination and renamed into place.
+public enum MergekitMerger {
+    /// How to run a config.
+    public struct Options: Sendable {
+        /// The seed of random methods (DARE, DELLA); each tensor's draws depend only on it and
+        /// the tensor's name.
+        public var seed: UInt64 = 0
+        /// Shard size of a folder output (default mergekit's and `huggingface_hub`'s 5 GB).
+        public var maxShardSize: Int?
+        /// The block-index pattern for gradients and LiNeS (default: detected).
+        public var layerPattern: String?
+        /// Where relative model paths are also looked for (the config file's folder).
+        public var configFolder: URL?
+
+        public init() {}
+    }
+
+    /// The models a config names, opened and checked against the base: same keys, same shapes.
+    struct Inputs {
+        var method: any TensorMergeMethod
+        var base: (any CheckpointReader)?
+        var baseReference: String?
+        var models: [any CheckpointReader]
+        var modelReferences: [String]
+        var modelSettings: [[String: MergekitConfig.Setting]]
+        /// The reader whose keys, shapes and dtypes the output takes.
+        var reference: any CheckpointReader
+        var names: [String]
+    }
+
+    /// Merges as `config` says and writes `output`.
+    /// - Throws: ``MergeError/badConfig(file:reason:)`` for anything the config asks that
+    ///   cannot be run (before any tensor is read), ``MergeError`` for mismatched models,
+    ///   ``CheckpointError`` for I/O; nothing is written on failure.
+    public static func merge(_ config: MergekitConfig, file: String, options: Options = Options(), to output: URL,
+                             progress: ((Int, Int) -> Void)? = nil) throws -> MergeReport {
+        let inputs = try open(config, file: file, options: options)
+        try OutputSafety.check(output: output, inputs: ([inputs.base].compactMap { $0 } + inputs.models).map(\.url))
+        let names = inputs.names
+        let architecture = Architecture.detect(names: names)
+        let map: LayerMap?
+        if let p = options.layerPattern {
+            do { map = try LayerMap(pattern: p, names: names) } catch { throw MergeError.badConfig(file: file, reason: "--layer-pattern: \(error)") }
+        } else {
+            map = architecture.map { LayerMap(architecture: $0, names: names) }
+        }
+        if config.lines != nil {
+            guard inputs.method.mergesTaskVectors else {
+                throw MergeError.badConfig(file: file, reason: "lines: LiNeS scales a merged task vector, and \(config.mergeMethod) does not produce one (use task_arithmetic, ties, dare_*, breadcrumbs*, della*)")
+            }
+            guard let map, map.layerCount > 0 else { throw MergeError.noResidualBlocks(pattern: options.layerPattern) }
+        }
+        var report = MergeReport(method: config.mergeMethod, tasks: inputs.modelReferences,
+                                 parameterCount: names.reduce(0) { $0 + (inputs.reference.info($1)?.count ?? 0) })
+
+        // LiNeS's α: given, or ‖Σ τ_t‖₁ / (T · ‖τ_merged‖₁) from one pass that merges and discards.
+        var schedule: LinesSchedule?
+        if let lines = config.lines, let map {
+            var alpha = lines.alpha
+            if alpha == nil {
+                var summed = 0.0, merged = 0.0
+                for name in names {
+                    let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
+                    let out = try inputs.method.merge(t)
+                    guard let base = t.base else { continue }
+                    for j in base.indices {
+                        var s: Float = 0
+                        for m in t.models { s += m[j] - base[j] }
+                        summed += Double(abs(s))
+                        merged += Double(abs(out[j] - base[j]))
+                    }
+                    evict(name, inputs)
+                }
+                report.normSummed = summed
+                report.normMerged = merged
+                alpha = LinesSchedule.mergingAlpha(normSummed: summed, normMerged: merged, taskCount: inputs.models.count)
+            }
+            schedule = LinesSchedule(alpha: alpha ?? 1, beta: lines.beta, layerCount: map.layerCount)
+        }
+        report.schedule = schedule
+
+        // The write pass.
+        let infos = try names.map { name -> TensorInfo in
+            guard let info = inputs.reference.info(name) else { throw MergeError.missingKey(key: name, presentIn: "the key list", missingFrom: inputs.reference.url.path) }
+            return TensorInfo(name: name, dtype: outputDType(config, stored: info.dtype), shape: info.shape)
+        }
+        let folder = output.pathExtension != "safetensors"
+        var writer = try makeTensorWriter(url: output, tensors: infos, metadata: ["format": "pt"],
+                                          maxShardSize: folder ? (options.maxShardSize ?? ShardedSafetensorsWriter.defaultMaxShardSize) : nil)
+        do {
+            if folder, var sharded = writer as? ShardedSafetensorsWriter {
+                sharded.companionFiles = try companionFiles(config, inputs: inputs, file: file, options: options, dtype: infos.first?.dtype ?? .f32)
+                writer = sharded
+            }
+            var nonZero = 0
+            for (i, name) in names.enumerated() {
+                let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
+                var out = try inputs.method.merge(t)
+                if let schedule, let map, let base = t.base {
+                    let s = Float(schedule.lambda(forKey: name, in: map))
+                    for j in out.indices { out[j] = base[j] + s * (out[j] - base[j]) }
+                }
+                if let base = t.base { for j in out.indices where out[j] != base[j] { nonZero += 1 } }
+                try out.withUnsafeBufferPointer { try writer.write(name, floats: $0) }
+                evict(name, inputs)
+                progress?(i + 1, names.count)
+            }
+            try writer.finish()
+            if inputs.base != nil, report.parameterCount > 0 { report.nonZeroFraction = Double(nonZero) / Double(report.parameterCount) }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        report.outputs = [output]
+        return report
+    }
+
+    /// The output dtype of a tensor stored as `stored`: `out_dtype`, else `dtype`, else as stored
+    /// (integer tensors are kept as they are).
+    static func outputDType(_ config: MergekitConfig, stored: DType) -> DType {
+        guard [.f32, .f16, .bf16, .f64].contains(stored) else { return stored }
+        return config.outDType ?? config.dtype ?? stored
+    }
+
+    static func evict(_ name: String, _ inputs: Inputs) {
+        inputs.base?.evict(name)
+        for m in inputs.models { m.evict(name) }
+    }
+
+    /// Opens the base and the models and checks the config against the method, before any
+    /// tensor is read.
+    static func open(_ config: MergekitConfig, file: String, options: Options) throws -> Inputs {
+        func fail(_ reason: String) -> MergeError { .badConfig(file: file, reason: reason) }
+        guard let method = TensorMergeRegistry.method(named: config.mergeMethod) else {
+            throw fail("merge_method '\(config.mergeMethod)' is not one Lines runs (\(TensorMergeRegistry.names.joined(separator: ", ")))")
+        }
+        if method.needsBase && config.baseModel == nil { throw fail("\(method.name) needs base_model") }
+        // Shared parameters: known names, required ones present.
+        for key in config.parameters.keys.sorted() where method.sharedParameters[key] == nil && method.modelParameters[key] == nil {
+            throw fail("parameters.\(key) is not a parameter of \(method.name) (it takes \(parameterList(method)))")
+        }
+        for (key, def) in method.sharedParameters.sorted(by: { $0.key < $1.key }) where def == nil && config.parameters[key] == nil {
+            throw fail("\(method.name) needs parameters.\(key)")
+        }
+        // Models: the base (when listed) is not a model being merged, except for linear.
+        let baseRef = config.baseModel
+        var refs: [String] = [], settings: [[String: MergekitConfig.Setting]] = []
+        for (i, m) in config.models.enumerated() {
+            if m.model.contains("+") { throw fail("models[\(i)].model '\(m.model)': LoRA references (model+adapter) are not supported") }
+            for key in m.parameters.keys.sorted() where method.modelParameters[key] == nil && method.sharedParameters[key] == nil {
+                throw fail("models[\(i)].parameters.\(key) is not a parameter of \(method.name) (it takes \(parameterList(method)))")
+            }
+            if m.model == baseRef && method.needsBase { continue }
+            for (key, def) in method.modelParameters.sorted(by: { $0.key < $1.key }) where def == nil && m.parameters[key] == nil && config.parameters[key] == nil {
+                throw fail("models[\(i)] (\(m.model)) needs parameters.\(key) for \(method.name)")
+            }
+            refs.append(m.model)
+            settings.append(m.parameters)
+        }
+        if let n = method.modelCount, refs.count != n {
+            throw fail("\(method.name) merges the base with exactly \(n) other model\(n == 1 ? "" : "s"); the config lists \(refs.count)")
+        }
+        guard !refs.isEmpty else { throw fail("models lists no model to merge besides the base") }
+        func resolve(_ ref: String, _ key: String) throws -> URL {
+            let fm = FileManager.default
+            var candidates = [URL(fileURLWithPath: (ref as NSString).expandingTildeInPath)]
+            if let folder = options.configFolder, !ref.hasPrefix("/") { candidates.append(folder.appendingPathComponent(ref)) }
+            if let found = candidates.first(where: { fm.fileExists(atPath: $0.path) }) { return found }
+            throw fail("\(key) '\(ref)': no such file or folder (looked in the current folder\(options.configFolder == nil ? "" : " and beside the config"); Lines reads local models: download Hugging Face ones first)")
+        }
+        let baseReader = try baseRef.map { try Checkpoint.open(try resolve($0, "base_model")) }
+        var readers: [any CheckpointReader] = []
+        for (i, r) in refs.enumerated() {
+            let idx = config.models.firstIndex { $0.model == r } ?? i
+            readers.append(try Checkpoint.open(try resolve(r, "models[\(idx)].model")))
+        }
+        if let t = config.tokenizerSource, t != "base", t != "union" {
+            _ = try resolve(t, "tokenizer_source")
+        } else if config.tokenizerSource == "union" {
+            throw fail("tokenizer_source: union (a merged vocabulary) is not supported; use base or a model's folder")
+        }
+        // Keys and shapes: every model as the reference (the base, else the first model).
+        let reference = baseReader ?? readers[0]
+        let names = reference.sortedNames
+        for r in ([baseReader].compactMap { $0 } + readers) where r !== reference {
+            let theirs = Set(r.tensors.map(\.name))
+            if let missing = names.first(where: { !theirs.contains($0) }) {
+                throw MergeError.missingKey(key: missing, presentIn: reference.url.path, missingFrom: r.url.path)
+            }
+            if let extra = r.sortedNames.first(where: { reference.info($0) == nil }) {
+                throw MergeError.missingKey(key: extra, presentIn: r.url.path, missingFrom: reference.url.path)
+            }
+            for name in names {
+                let a = reference.info(name)?.shape ?? [], b = r.info(name)?.shape ?? []
+                if a != b { throw MergeError.shapeMismatch(key: name, expected: a, found: b, reference: reference.url.path, file: r.url.path) }
+            }
+        }
+        return Inputs(method: method, base: baseReader, baseReference: baseRef, models: readers, modelReferences: refs,
+                      modelSettings: settings, reference: reference, names: names)
+    }
+
+    static func parameterList(_ method: any TensorMergeMethod) -> String {
+        let all = Array(method.sharedParameters.keys) + Array(method.modelParameters.keys)
+        return all.isEmpty ? "no parameters" : all.sorted().joined(separator: ", ")
+    }
+
+    /// One tensor of every input, with every parameter evaluated for it.
+    static func tensorInput(_ name: String, inputs: Inputs, config: MergekitConfig, map: LayerMap?, seed: UInt64,
+                            file: String) throws -> TensorMergeInput {
+        // Relative depth for gradients: block i of L at i/(L−1) (1 when L = 1), other tensors at 0.
+        var t = 0.0
+        if let map, let block = map.block(of: name) { t = map.layerCount > 1 ? Double(block) / Double(map.layerCount - 1) : 1 }
+        let method = inputs.method
+        func evaluate(_ key: String, _ setting: MergekitConfig.Setting?, _ def: Double??, at path: String) throws -> Double? {
+            if let setting {
+                if let v = setting.value(tensor: name, t: t) { return v }
+            }
+            if let def, let d = def { return d }
+            if setting != nil || def != nil { throw MergeError.badConfig(file: file, reason: "\(path).\(key): no filter matches tensor '\(name)' and the parameter has no default") }
+            return nil
+        }
+        var shared: [String: Double] = [:]
+        for (key, def) in method.sharedParameters {
+            if let v = try evaluate(key, config.parameters[key], def, at: "parameters") { shared[key] = v }
+        }
+        var perModel: [[String: Double]] = []
+        for settings in inputs.modelSettings {
+            var p: [String: Double] = [:]
+            for (key, def) in method.modelParameters {
+                if let v = try evaluate(key, settings[key] ?? config.parameters[key], def, at: "models.parameters") { p[key] = v }
+            }
+            perModel.append(p)
+        }
+        guard let info = inputs.reference.info(name) else {
+            throw MergeError.missingKey(key: name, presentIn: "the key list", missingFrom: inputs.reference.url.path)
+        }
+        var h = FNV1a()
+        h.add("\(seed)")
+        h.add(name)
+        return TensorMergeInput(name: name, shape: info.shape, base: try inputs.base?.readFloat(name).scalars,
+                                models: try inputs.models.map { try $0.readFloat(name).scalars },
+                                modelParameters: perModel, parameters: shared, seed: h.value)
+    }
+}

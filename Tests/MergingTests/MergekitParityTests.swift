@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+import Tensors
+import Checkpoints
+@testable import Merging
+import TestSupport
+
+/// mergekit configurations against mergekit 0.1.5 itself on the same tiny random-init
+/// `LlamaForCausalLM` models (`Scripts/fixtures/mergekit_fixtures.py`, transformers 5.24).
+@Suite("mergekit configurations: parity with mergekit, folders, randomness, bad input")
+struct MergekitParityTests {
+    static let fixtures = TestPaths.fixtures.appendingPathComponent("mergekit")
+
+    static func config(_ name: String) throws -> MergekitConfig {
+        let url = fixtures.appendingPathComponent("configs/\(name).yml")
+        return try MergekitConfig(yaml: try String(contentsOf: url, encoding: .utf8), file: url.path)
+    }
+
+    static var options: MergekitMerger.Options {
+        var o = MergekitMerger.Options()
+        o.configFolder = TestPaths.repositoryRoot  // the fixture configs name models from the repository root
+        return o
+    }
+
+    static func run(_ config: MergekitConfig, options: MergekitMerger.Options = options, name: String = "out.safetensors") throws -> (URL, URL) {
+        let dir = try temporaryFolder("mergekit")
+        let out = dir.appendingPathComponent(name)
+        _ = try MergekitMerger.merge(config, file: "test.yml", options: options, to: out)
+        return (out, dir)
+    }
+
+    @Test("deterministic methods give mergekit's bytes (slerp within 1e-6 of each tensor's largest entry)",
+          arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "ties", "ties_unnormalized", "breadcrumbs", "breadcrumbs_ties", "slerp"])
+    func parity(_ name: String) throws {
+        let (out, dir) = try Self.run(try Self.config(name))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ours = try SafetensorsFile(url: out)
+        let theirs = try SafetensorsFile(url: Self.fixtures.appendingPathComponent("expected/\(name).safetensors"))
+        #expect(ours.sortedNames == theirs.sortedNames)
+        for key in theirs.sortedNames {
+            let a = try ours.read(key), b = try theirs.read(key)
+            #expect(a.dtype == b.dtype && a.shape == b.shape, "\(key)")
+            if name == "slerp" {
+                let x = try ours.readFloat(key).scalars, y = try theirs.readFloat(key).scalars
+                #expect(relativeMaxError(x, y) <= 1e-6, "\(key): \(relativeMaxError(x, y))")
+            } else {
+                let difference = maxDifference(try ours.readFloat(key).scalars, try theirs.readFloat(key).scalars)
+                #expect(a.data == b.data, "\(name) \(key): max difference \(difference)")
+            }
+        }
+    }
+
+    @Test("a folder output loads as a model folder: shards + index, config.json in the output dtype, card, config; a second merge replaces it")
+    func folderOutput() throws {
+        let config = try Self.config("task_arithmetic_bf16")
+        var options = Self.options
+        options.maxShardSize = 8_000
+        let (out, dir) = try Self.run(config, options: options, name: "merged")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(files.contains("model.safetensors.index.json") && files.contains("config.json") && files.contains("README.md")
+                && files.contains("mergekit_config.yml") && files.filter { $0.hasPrefix("model-") }.count >= 2, "\(files)")
+        let json = try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8)
+        #expect(json.contains("\"dtype\": \"bfloat16\""))
+        #expect(try String(contentsOf: out.appendingPathComponent("mergekit_config.yml"), encoding: .utf8) == config.text)
+        let card = try String(contentsOf: out.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(card.contains("task_arithmetic") && card.contains(ShardedSafetensorsWriter.ownedFolderMarker))
+        // The merged weights, read back through the index, are mergekit's.
+        let merged = try Checkpoint.open(out), expected = try SafetensorsFile(url: Self.fixtures.appendingPathComponent("expected/task_arithmetic_bf16.safetensors"))
+        for key in expected.sortedNames { #expect(try merged.read(key).data == expected.read(key).data, "\(key)") }
+        // Ours: replaced whole by the next merge. Not ours (a user's file inside): refused.
+        _ = try MergekitMerger.merge(config, file: "test.yml", options: Self.options, to: out)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("model-") }.isEmpty)
+        try Data("notes".utf8).write(to: out.appendingPathComponent("notes.txt"))
+        #expect(throws: CheckpointError.self) { try MergekitMerger.merge(config, file: "test.yml", options: Self.options, to: out) }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("notes.txt").path))
+    }
+
+    @Test("LiNeS on a merged task vector: block i of L scaled by α + β·i/(L−1), other tensors by α")
+    func linesOnTaskArithmetic() throws {
+        let plain = try Self.config("task_arithmetic")
+        let lined = try MergekitConfig(yaml: plain.text + "lines: {alpha: 0.4, beta: 0.6}\n", file: "lines.yml")
+        let (out, dir) = try Self.run(lined)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ours = try SafetensorsFile(url: out)
+        let ta = try SafetensorsFile(url: Self.fixtures.appendingPathComponent("expected/task_arithmetic.safetensors"))
+        let base = try Checkpoint.open(Self.fixtures.appendingPathComponent("models/base"))
+        let map = LayerMap(architecture: try #require(Architecture.detect(names: base.sortedNames)), names: base.sortedNames)
+        #expect(map.layerCount == 2)
+        for key in ta.sortedNames {
+            let s: Float = map.block(of: key).map { $0 == 0 ? 0.4 : 1.0 } ?? 0.4
+            let b = try base.readFloat(key).scalars, m = try ta.readFloat(key).scalars, o = try ours.readFloat(key).scalars
+            let expected = zip(b, m).map { $0 + s * ($1 - $0) }
+            #expect(relativeMaxError(o, expected) <= 1e-6, "\(key)")
+        }
+    }
+
+    @Test("DARE keeps each entry with probability density, L1-rescaled; the same seed gives the same bytes, another seed others")
+    func dareStatistics() throws {
+        let text = """
+        merge_method: dare_linear
+        base_model: Tests/Fixtures/mergekit/models/base
+        models:
+          - model: Tests/Fixtures/mergekit/models/a
+            parameters: {weight: 1.0, density: 0.3}
+        dtype: float32
+        """
+        let config = try MergekitConfig(yaml: text, file: "dare.yml")
+        var o1 = Self.options
+        o1.seed = 7
+        let (a, d1) = try Self.run(config, options: o1)
+        let (b, d2) = try Self.run(config, options: o1)
+        var o2 = o1
+        o2.seed = 8
+        let (c, d3) = try Self.run(config, options: o2)
+        defer { for d in [d1, d2, d3] { try? FileManager.default.removeItem(at: d) } }
+        #expect(try Data(contentsOf: a) == Data(contentsOf: b))
+        #expect(try Data(contentsOf: a) != Data(contentsOf: c))
+        let base = try Checkpoint.open(Self.fixtures.appendingPathComponent("models/base"))
+        let model = try Checkpoint.open(Self.fixtures.appendingPathComponent("models/a"))
+        let merged = try SafetensorsFile(url: a)
+        var kept = 0, total = 0
+        for key in base.sortedNames {
+            let b0 = try base.readFloat(key).scalars, t = try model.readFloat(key).scalars, m = try merged.readFloat(key).scalars
+            let tau = zip(t, b0).map { $0 - $1 }, out = zip(m, b0).map { $0 - $1 }
+            var l1Tau = 0.0, l1Out = 0.0
+            for j in tau.indices {
+                total += 1
+                if out[j] != 0 { kept += 1 }
+                l1Tau += Double(abs(tau[j]))
+                l1Out += Double(abs(out[j]))
+            }
+            if tau.count >= 64 { #expect(abs(l1Out / l1Tau - 1) < 1e-5, "\(key): L1 \(l1Out) vs \(l1Tau)") }
+        }
+        let fraction = Double(kept) / Double(total)
+        // 6,224 Bernoulli(0.3) draws: σ ≈ 0.0058.
+        #expect(abs(fraction - 0.3) < 0.03, "kept \(fraction)")
+    }
+
+    @Test("DELLA keeps about density per row, more of the larger entries")
+    func dellaStatistics() throws {
+        var r = _TensorRandom(seed: 3, stream: 0)
+        let rows = 64, cols = 200
+        let tau = (0..<(rows * cols)).map { Float($0 % cols + 1) * (($0 / cols) % 2 == 0 ? 1 : -1) }
+        let out = try Sparsify.dellaMagprune(tau, shape: [rows, cols], density: 0.4, epsilon: 0.2, rescale: false, random: &r)
+        let kept = out.filter { $0 != 0 }.count
+        #expect(abs(Double(kept) / Double(tau.count) - 0.4) < 0.02)
+        // The smallest fifth of each row is kept with p ≈ 0.2–0.28, the largest with p ≈ 0.52–0.6.
+        var small = 0, large = 0
+        for row in 0..<rows { for j in 0..<40 { if out[row * cols + j] != 0 { small += 1 }; if out[row * cols + cols - 1 - j] != 0 { large += 1 } } }
+        #expect(Double(small) / Double(rows * 40) < 0.3 && Double(large) / Double(rows * 40) > 0.5, "\(small) \(large)")
+        #expect(throws: MergeError.self) { var q = _TensorRandom(seed: 1, stream: 0); _ = try Sparsify.dellaMagprune(tau, shape: [rows, cols], density: 0.9, epsilon: 0.2, rescale: false, random: &q) }
+    }
+
+    @Test("gradients interpolate over the layers and filters pick by tensor name, as mergekit evaluates them")
+    func settings() {
+        let g = MergekitConfig.Setting.gradient([0, 1, 0.5])
+        #expect(g.value(tensor: "x", t: 0) == 0 && g.value(tensor: "x", t: 0.5) == 1 && g.value(tensor: "x", t: 1) == 0.5)
+        #expect(g.value(tensor: "x", t: 0.25) == 0.5)
+        let f = MergekitConfig.Setting.conditional([.init(filter: "self_attn", value: .number(0.2)), .init(filter: nil, value: .gradient([1, 0]))])
+        #expect(f.value(tensor: "model.layers.0.self_attn.q_proj.weight", t: 0) == 0.2)
+        #expect(f.value(tensor: "model.layers.1.mlp.up_proj.weight", t: 1) == 0)
+    }
+
+    @Test("what Lines does not run is one sentence naming the file and key, before any tensor is read", arguments: [
+        ("merge_method: ties\nslices: []\nmodels: [{model: a}]", "'slices'"),
+        ("merge_method: frobnicate\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "merge_method 'frobnicate'"),
+        ("merge_method: ties\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1, densty: 0.5}}]", "models[0].parameters.densty"),
+        ("merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "needs parameters.weight"),
+        ("merge_method: linear\nmodels: [{model: /nonexistent/model, parameters: {weight: 1}}]", "'/nonexistent/model': no such file or folder"),
+        ("merge_method: linear\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}]\nlines: {beta: 1}", "LiNeS scales a merged task vector"),
+        ("merge_method: ties\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}]\ndtype: int8", "'dtype' must be a floating-point dtype"),
+        ("merge_method: slerp\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "needs parameters.t"),
+        ("merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a+lora}]", "LoRA"),
+    ])
+    func badConfigs(text: String, fragment: String) throws {
+        let dir = try temporaryFolder("mergekit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("o.safetensors")
+        do {
+            let config = try MergekitConfig(yaml: text, file: "bad.yml")
+            _ = try MergekitMerger.merge(config, file: "bad.yml", options: Self.options, to: out)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(fragment), "\(error)")
+            #expect("\(error)".hasPrefix("bad.yml: "), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test("a model whose shapes differ from the base is refused naming the tensor and both files")
+    func shapeMismatch() throws {
+        let dir = try temporaryFolder("mergekit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = try Checkpoint.open(Self.fixtures.appendingPathComponent("models/base"))
+        var tensors: [(String, StoredTensor)] = []
+        for key in base.sortedNames {
+            var t = try base.read(key)
+            if key == "model.norm.weight" { t = StoredTensor(dtype: .f32, shape: [8], data: [UInt8](repeating: 0, count: 32)) }
+            tensors.append((key, t))
+        }
+        let odd = dir.appendingPathComponent("odd.safetensors")
+        try SafetensorsWriter.save(tensors, to: odd)
+        let config = try MergekitConfig(yaml: "merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: \(odd.path), parameters: {weight: 1}}]", file: "m.yml")
+        #expect(throws: MergeError.shapeMismatch(key: "model.norm.weight", expected: [16], found: [8], reference: base.url.path, file: odd.path)) {
+            try MergekitMerger.merge(config, file: "m.yml", options: Self.options, to: dir.appendingPathComponent("o.safetensors"))
+        }
+    }
+}
