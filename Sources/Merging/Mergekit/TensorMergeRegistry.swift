@@ -7,7 +7,7 @@ public enum TensorMergeRegistry {
         TaskArithmeticFamily.dareLinear, TaskArithmeticFamily.dareTies,
         TaskArithmeticFamily.breadcrumbs, TaskArithmeticFamily.breadcrumbsTies,
         TaskArithmeticFamily.della, TaskArithmeticFamily.dellaLinear,
-        SlerpTensorMerge(),
+        SlerpTensorMerge(), ModelStockTensorMerge(), PassthroughTensorMerge(),
     ]
 
     /// The method named `name`, or `nil`.
