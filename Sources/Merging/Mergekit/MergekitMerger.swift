@@ -4,7 +4,8 @@ import Tensors
 
 /// Runs a ``MergekitConfig`` tensor by tensor, as mergekit does, over memory-mapped inputs.
 ///
-/// Every tensor is read from every model as `Float`, merged by the method (arithmetic in F32),
+/// Every floating-point tensor is read from every model as `Float`, merged by the method
+/// (arithmetic in F32; integer buffers such as `position_ids` are copied from the base),
 /// optionally scaled by LiNeS, encoded in the output dtype (`out_dtype`, else `dtype`, else the
 /// base's) and written; memory holds one tensor of each input at a time. The output is a
 /// `.safetensors` file, or a Hugging Face model folder (shards + `model.safetensors.index.json`,
@@ -71,7 +72,7 @@ public enum MergekitMerger {
             var alpha = lines.alpha
             if alpha == nil {
                 var summed = 0.0, merged = 0.0
-                for name in names {
+                for name in names where inputs.reference.info(name).map({ Self.mergeable($0.dtype) }) ?? false {
                     let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
                     let out = try inputs.method.merge(t)
                     guard let base = t.base else { continue }
@@ -106,6 +107,12 @@ public enum MergekitMerger {
             }
             var nonZero = 0
             for (i, name) in names.enumerated() {
+                // Integer and boolean tensors (position ids, masks) are buffers, not weights: the reference's, unchanged.
+                if let info = inputs.reference.info(name), !Self.mergeable(info.dtype) {
+                    try writer.write(name, try inputs.reference.read(name))
+                    progress?(i + 1, names.count)
+                    continue
+                }
                 let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
                 var out = try inputs.method.merge(t)
                 if let schedule, let map, let base = t.base {
@@ -130,9 +137,12 @@ public enum MergekitMerger {
     /// The output dtype of a tensor stored as `stored`: `out_dtype`, else `dtype`, else as stored
     /// (integer tensors are kept as they are).
     static func outputDType(_ config: MergekitConfig, stored: DType) -> DType {
-        guard [.f32, .f16, .bf16, .f64].contains(stored) else { return stored }
+        guard mergeable(stored) else { return stored }
         return config.outDType ?? config.dtype ?? stored
     }
+
+    /// Whether tensors of `dtype` are merged (floating point) or copied from the reference.
+    static func mergeable(_ dtype: DType) -> Bool { [.f32, .f16, .bf16, .f64].contains(dtype) }
 
     static func evict(_ name: String, _ inputs: Inputs) {
         inputs.base?.evict(name)
