@@ -20,10 +20,7 @@ enum Sparsify {
         if density >= 1 { return tau }
         if density <= 0 || tau.isEmpty { return [Float](repeating: 0, count: tau.count) }
         let k = max(1, Int(density * Double(tau.count)))
-        let order = tau.indices.sorted { abs(tau[$0]) > abs(tau[$1]) || (abs(tau[$0]) == abs(tau[$1]) && $0 < $1) }
-        var mask = [Bool](repeating: false, count: tau.count)
-        for i in order.prefix(k) { mask[i] = true }
-        return rescaled(tau, mask: mask, rescale: rescale)
+        return rescaled(tau, mask: _RankSelection.largest(tau, count: k), rescale: rescale)
     }
 
     /// Model Breadcrumbs: drops the `⌊gamma · n⌋` largest |τ| (fewer when needed to keep the
@@ -32,10 +29,7 @@ enum Sparsify {
         if density >= 1 { return tau }
         let n = tau.count, target = Int(density * Double(n)), top = Int(gamma * Double(n))
         let bottom = max(0, n - target - top)
-        let order = tau.indices.sorted { abs(tau[$0]) < abs(tau[$1]) || (abs(tau[$0]) == abs(tau[$1]) && $0 < $1) }
-        var mask = [Bool](repeating: false, count: n)
-        for i in order[min(n, bottom)..<min(n, bottom + target)] { mask[i] = true }
-        return rescaled(tau, mask: mask, rescale: rescale)
+        return rescaled(tau, mask: _RankSelection.ascending(tau, ranks: bottom..<(bottom + target)), rescale: rescale)
     }
 
     /// DARE: keeps each entry with probability `density`.
