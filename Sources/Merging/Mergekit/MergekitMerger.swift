@@ -105,24 +105,38 @@ public enum MergekitMerger {
                 sharded.companionFiles = try companionFiles(config, inputs: inputs, file: file, options: options, dtype: infos.first?.dtype ?? .f32)
                 writer = sharded
             }
-            var nonZero = 0
-            for (i, name) in names.enumerated() {
-                // Integer and boolean tensors (position ids, masks) are buffers, not weights: the reference's, unchanged.
-                if let info = inputs.reference.info(name), !Self.mergeable(info.dtype) {
-                    try writer.write(name, try inputs.reference.read(name))
-                    progress?(i + 1, names.count)
-                    continue
+            var nonZero = 0, done = 0
+            // Tensors are merged in groups of one per core (each single-threaded), then written in
+            // order; a tensor of more than 16 M entries (embeddings, lm_head) is merged alone, so
+            // that two of them never sit in memory at once.
+            let group = max(1, Parallel.threadCount), alone = 1 << 24
+            var start = 0
+            while start < names.count {
+                var end = start + 1
+                if (inputs.reference.info(names[start])?.count ?? 0) <= alone {
+                    while end < names.count, end - start < group, (inputs.reference.info(names[end])?.count ?? 0) <= alone { end += 1 }
                 }
-                let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
-                var out = try inputs.method.merge(t)
-                if let schedule, let map, let base = t.base {
-                    let s = Float(schedule.lambda(forKey: name, in: map))
-                    for j in out.indices { out[j] = base[j] + s * (out[j] - base[j]) }
+                let batch = Array(names[start..<end])
+                var results = [Result<(out: [Float], changed: Int)?, Error>](repeating: .success(nil), count: batch.count)
+                results.withUnsafeMutableBufferPointer { r in
+                    Parallel.forEach(batch.count) { g in
+                        r[g] = Result { try mergedTensor(batch[g], inputs: inputs, config: config, map: map, schedule: schedule,
+                                                         seed: options.seed, file: file) }
+                    }
                 }
-                if let base = t.base { for j in out.indices where out[j] != base[j] { nonZero += 1 } }
-                try out.withUnsafeBufferPointer { try writer.write(name, floats: $0) }
-                evict(name, inputs)
-                progress?(i + 1, names.count)
+                for (g, name) in batch.enumerated() {
+                    if let merged = try results[g].get() {
+                        nonZero += merged.changed
+                        try merged.out.withUnsafeBufferPointer { try writer.write(name, floats: $0) }
+                    } else {
+                        // Integer and boolean tensors (position ids, masks) are buffers, not weights: the reference's, unchanged.
+                        try writer.write(name, try inputs.reference.read(name))
+                    }
+                    evict(name, inputs)
+                    done += 1
+                    progress?(done, names.count)
+                }
+                start += batch.count
             }
             try writer.finish()
             if inputs.base != nil, report.parameterCount > 0 { report.nonZeroFraction = Double(nonZero) / Double(report.parameterCount) }
@@ -139,6 +153,24 @@ public enum MergekitMerger {
     static func outputDType(_ config: MergekitConfig, stored: DType) -> DType {
         guard mergeable(stored) else { return stored }
         return config.outDType ?? config.dtype ?? stored
+    }
+
+    /// One merged tensor (LiNeS applied) and how many entries differ from the base, or `nil` for
+    /// a tensor that is not merged (integers: copied from the reference).
+    static func mergedTensor(_ name: String, inputs: Inputs, config: MergekitConfig, map: LayerMap?, schedule: LinesSchedule?,
+                             seed: UInt64, file: String) throws -> (out: [Float], changed: Int)? {
+        guard let info = inputs.reference.info(name), mergeable(info.dtype) else { return nil }
+        let t = try tensorInput(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
+        var out = try inputs.method.merge(t)
+        var changed = 0
+        if let base = t.base {
+            if let schedule, let map {
+                let s = Float(schedule.lambda(forKey: name, in: map))
+                for j in out.indices { out[j] = base[j] + s * (out[j] - base[j]) }
+            }
+            for j in out.indices where out[j] != base[j] { changed += 1 }
+        }
+        return (out, changed)
     }
 
     /// Whether tensors of `dtype` are merged (floating point) or copied from the reference.

@@ -1,43 +1,85 @@
 /// mergekit's sparsification of a task vector (`mergekit/sparsify.py`), per tensor.
 enum Sparsify {
-    /// `masked · ‖τ‖₁ / ‖masked‖₁` (mergekit's L1 `rescaled_masked_tensor`, eps 1e-7), or `masked`
-    /// when either norm is below eps or `rescale` is off.
-    static func rescaled(_ tau: [Float], mask: [Bool], rescale: Bool) -> [Float] {
-        var masked = [Float](repeating: 0, count: tau.count)
-        for i in tau.indices where mask[i] { masked[i] = tau[i] }
-        guard rescale else { return masked }
+    /// `τ ⊙ mask · ‖τ‖₁ / ‖τ ⊙ mask‖₁` in place (mergekit's L1 `rescaled_masked_tensor`, eps 1e-7),
+    /// or `τ ⊙ mask` when either norm is below eps or `rescale` is off.
+    static func applyMask(_ tau: inout [Float], mask: [Bool], rescale: Bool) {
+        let n = tau.count
         var before = 0.0, after = 0.0
-        for i in tau.indices { before += Double(abs(tau[i])); if mask[i] { after += Double(abs(tau[i])) } }
+        tau.withUnsafeMutableBufferPointer { t in
+            mask.withUnsafeBufferPointer { m in
+                for i in 0..<n {
+                    let a = Double(abs(t[i]))
+                    before += a
+                    if m[i] { after += a } else { t[i] = 0 }
+                }
+            }
+        }
+        guard rescale else { return }
         let b = Float(before), a = Float(after)
-        guard b >= 1e-7, a >= 1e-7 else { return masked }
+        guard b >= 1e-7, a >= 1e-7 else { return }
         let scale = b / a
-        return masked.map { $0 * scale }
+        tau.withUnsafeMutableBufferPointer { t in for i in 0..<n { t[i] *= scale } }
+    }
+
+    /// ``applyMask(_:mask:rescale:)`` on a copy.
+    static func rescaled(_ tau: [Float], mask: [Bool], rescale: Bool) -> [Float] {
+        var t = tau
+        applyMask(&t, mask: mask, rescale: rescale)
+        return t
     }
 
     /// Keeps the `max(1, ⌊density · n⌋)` largest |τ| (ties: lower index first); all of τ when
     /// `density ≥ 1`, none when `density ≤ 0`.
-    static func magnitude(_ tau: [Float], density: Double, rescale: Bool) -> [Float] {
-        if density >= 1 { return tau }
-        if density <= 0 || tau.isEmpty { return [Float](repeating: 0, count: tau.count) }
-        let k = max(1, Int(density * Double(tau.count)))
-        return rescaled(tau, mask: _RankSelection.largest(tau, count: k), rescale: rescale)
+    static func magnitude(_ t: inout [Float], density: Double, rescale: Bool) {
+        if density >= 1 { return }
+        if density <= 0 || t.isEmpty { t = [Float](repeating: 0, count: t.count); return }
+        let k = max(1, Int(density * Double(t.count)))
+        if k >= t.count { return }
+        // One pass: keep above the cut (and the first `room` at it), summing both L1 norms.
+        var before = 0.0, after = 0.0
+        t.withUnsafeMutableBufferPointer { p in
+            var (v, room) = _RankSelection.largestCut(UnsafeBufferPointer(p), count: k)
+            if !rescale {
+                for i in 0..<p.count {
+                    let a = _RankSelection.magnitudeBits(p[i])
+                    if a > v { continue }
+                    if a == v && room > 0 { room -= 1 } else { p[i] = 0 }
+                }
+                return
+            }
+            for i in 0..<p.count {
+                let x = p[i], a = _RankSelection.magnitudeBits(x)
+                before += Double(abs(x))
+                if a > v || (a == v && room > 0) {
+                    if a == v { room -= 1 }
+                    after += Double(abs(x))
+                } else {
+                    p[i] = 0
+                }
+            }
+        }
+        guard rescale else { return }
+        let b = Float(before), a = Float(after)
+        guard b >= 1e-7, a >= 1e-7 else { return }
+        let scale = b / a
+        t.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= scale } }
     }
 
     /// Model Breadcrumbs: drops the `⌊gamma · n⌋` largest |τ| (fewer when needed to keep the
     /// density) and the smallest, keeping `⌊density · n⌋`.
-    static func magnitudeOutliers(_ tau: [Float], density: Double, gamma: Double, rescale: Bool) -> [Float] {
-        if density >= 1 { return tau }
+    static func magnitudeOutliers(_ tau: inout [Float], density: Double, gamma: Double, rescale: Bool) {
+        if density >= 1 { return }
         let n = tau.count, target = Int(density * Double(n)), top = Int(gamma * Double(n))
         let bottom = max(0, n - target - top)
-        return rescaled(tau, mask: _RankSelection.ascending(tau, ranks: bottom..<(bottom + target)), rescale: rescale)
+        applyMask(&tau, mask: _RankSelection.ascending(tau, ranks: bottom..<(bottom + target)), rescale: rescale)
     }
 
     /// DARE: keeps each entry with probability `density`.
-    static func bernoulli(_ tau: [Float], density: Double, rescale: Bool, random: inout _TensorRandom) -> [Float] {
-        if density >= 1 { return tau }
+    static func bernoulli(_ tau: inout [Float], density: Double, rescale: Bool, random: inout _TensorRandom) {
+        if density >= 1 { return }
         let p = Float(density)
         let mask = tau.map { _ in random.uniform() < p }
-        return rescaled(tau, mask: mask, rescale: rescale)
+        applyMask(&tau, mask: mask, rescale: rescale)
     }
 
     /// DELLA's MagPrune: per row (the first axis; a vector is one row), entry of magnitude rank r

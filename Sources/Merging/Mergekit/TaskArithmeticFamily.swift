@@ -58,59 +58,94 @@ public struct TaskArithmeticFamily: TensorMergeMethod {
         let n = base.count, T = input.models.count
         guard T > 0 else { return base }
         let rescale = input.flag("rescale")
-        var deltas: [[Float]] = []
-        deltas.reserveCapacity(T)
+        // Every model's weighted delta, model t at rows + t·n.
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: max(1, T * n))
+        defer { rows.deallocate() }
         var weights: [Float] = []
         for (i, model) in input.models.enumerated() {
-            var delta = [Float](repeating: 0, count: n)
-            for j in 0..<n { delta[j] = model[j] - base[j] }
+            var delta = [Float](unsafeUninitializedCapacity: n) { d, count in
+                model.withUnsafeBufferPointer { m in base.withUnsafeBufferPointer { b in for j in 0..<n { d[j] = m[j] - b[j] } } }
+                count = n
+            }
             let density = input.parameter("density", model: i)
             var random = _TensorRandom(seed: input.seed, stream: i)
             switch sparsification {
             case nil: break
-            case .magnitude: delta = Sparsify.magnitude(delta, density: density, rescale: rescale)
-            case .random: delta = Sparsify.bernoulli(delta, density: density, rescale: rescale, random: &random)
+            case .magnitude: Sparsify.magnitude(&delta, density: density, rescale: rescale)
+            case .random: Sparsify.bernoulli(&delta, density: density, rescale: rescale, random: &random)
             case .magnitudeOutliers:
-                delta = Sparsify.magnitudeOutliers(delta, density: density, gamma: input.parameter("gamma", model: i), rescale: rescale)
+                Sparsify.magnitudeOutliers(&delta, density: density, gamma: input.parameter("gamma", model: i), rescale: rescale)
             case .dellaMagprune:
                 delta = try Sparsify.dellaMagprune(delta, shape: input.shape, density: density,
                                                    epsilon: input.parameter("epsilon", model: i), rescale: rescale, random: &random)
             }
             let w = Float(input.parameter("weight", model: i))
-            for j in 0..<n { delta[j] *= w }
-            deltas.append(delta)
+            let row = rows + i * n
+            delta.withUnsafeBufferPointer { d in for j in 0..<n { row[j] = d[j] * w } }
             weights.append(w)
         }
-        var mixed = deltas[0]
-        var divisor = [Float](repeating: 0, count: consensus ? n : 0)
-        var scalarDivisor: Float = 1
-        if consensus {
-            var sum = deltas[0]
-            for t in 1..<T { for j in 0..<n { sum[j] += deltas[t][j] } }
-            for j in 0..<n {
-                let majority: Float = sum[j] >= 0 ? 1 : -1
-                var m: Float = 0, d: Float = 0
-                for t in 0..<T {
-                    let v = deltas[t][j]
-                    let s: Float = v > 0 ? 1 : (v < 0 ? -1 : 0)
-                    if s == majority { m += v; d += weights[t] }
-                }
-                mixed[j] = m
-                divisor[j] = d == 0 ? 1 : d
-            }
-        } else {
-            for t in 1..<T { for j in 0..<n { mixed[j] += deltas[t][j] } }
-            var total: Float = weights[0]
-            for t in 1..<T { total += weights[t] }
-            scalarDivisor = abs(total) < 1e-8 ? 1 : total
-        }
-        if input.flag("normalize") {
-            if consensus { for j in 0..<n { mixed[j] /= divisor[j] } } else { for j in 0..<n { mixed[j] /= scalarDivisor } }
-        }
-        let lambda = input.parameters["lambda"] ?? 1
-        if lambda != 1 { let l = Float(lambda); for j in 0..<n { mixed[j] *= l } }
+        let normalize = input.flag("normalize"), lambda = input.parameters["lambda"] ?? 1, l = Float(lambda)
         var out = base
-        for j in 0..<n { out[j] += mixed[j] }
+        out.withUnsafeMutableBufferPointer { o in
+            guard let ob = o.baseAddress else { return }
+            if consensus {
+                Self.consensusMerge(rows: rows, models: T, count: n, weights: weights, normalize: normalize,
+                                    lambda: lambda == 1 ? nil : l, into: ob)
+            } else {
+                var total: Float = weights[0]
+                for t in 1..<T { total += weights[t] }
+                let divisor = abs(total) < 1e-8 ? 1 : total
+                for j in 0..<n {
+                    var m = rows[j]
+                    for t in 1..<T { m += rows[t * n + j] }
+                    if normalize { m /= divisor }
+                    if lambda != 1 { m *= l }
+                    ob[j] += m
+                }
+            }
+        }
         return out
+    }
+
+    /// TIES's sign election and disjoint merge into `out` (which holds the base): per entry, the
+    /// majority sign of `Σ δₜ` (ties to +), `m = Σ δₜ` and `d = Σ wₜ` over the agreeing models
+    /// (in model order), `m / d` (d = 0 → 1) with `normalize`, `· λ`, added to the base. Eight
+    /// entries at a time; the same arithmetic per entry as one at a time.
+    static func consensusMerge(rows: UnsafePointer<Float>, models T: Int, count n: Int, weights: [Float], normalize: Bool,
+                               lambda: Float?, into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var j = 0
+        while j + 8 <= n {
+            var sum = load(rows + j)
+            for t in 1..<T { sum += load(rows + t * n + j) }
+            let positive = sum .>= 0
+            var m = V(), d = V()
+            for t in 0..<T {
+                let v = load(rows + t * n + j)
+                let agree = (v .> 0) .& positive .| (v .< 0) .& .!positive
+                m += V(repeating: 0).replacing(with: v, where: agree)
+                d += V(repeating: 0).replacing(with: V(repeating: weights[t]), where: agree)
+            }
+            if normalize { m /= V(repeating: 1).replacing(with: d, where: d .!= 0) }
+            if let lambda { m *= V(repeating: lambda) }
+            let o = load(UnsafePointer(out + j)) + m
+            UnsafeMutableRawPointer(out + j).storeBytes(of: o, as: V.self)
+            j += 8
+        }
+        while j < n {
+            var sum = rows[j]
+            for t in 1..<T { sum += rows[t * n + j] }
+            let majority: Float = sum >= 0 ? 1 : -1
+            var m: Float = 0, d: Float = 0
+            for t in 0..<T {
+                let v = rows[t * n + j]
+                if majority > 0 ? v > 0 : v < 0 { m += v; d += weights[t] }
+            }
+            if normalize { m /= (d == 0 ? 1 : d) }
+            if let lambda { m *= lambda }
+            out[j] += m
+            j += 1
+        }
     }
 }

@@ -1,53 +1,68 @@
-/// Which entries of a tensor hold given ranks of |τ|, in linear time: the value at a rank by
-/// quickselect, then one pass in index order (equal magnitudes ranked by index, lower first), so
-/// the choice among ties is deterministic.
+/// Which entries of a tensor hold given ranks of |τ|, in linear time and without reordering: the
+/// bit pattern of the magnitude at a rank by a two-pass radix select (|x|'s bits order as |x|
+/// does), then one pass in index order, equal magnitudes ranked by index (lower first), so the
+/// choice among ties is deterministic.
 enum _RankSelection {
-    /// The value of rank `k` (0-based, ascending) of `values`; reorders `values`.
-    static func select(_ values: inout [Float], rank k: Int) -> Float {
-        var lo = 0, hi = values.count - 1
-        while lo < hi {
-            // Median of three as the pivot.
-            let mid = lo + (hi - lo) / 2
-            let a = values[lo], b = values[mid], c = values[hi]
-            let pivot = max(min(a, b), min(max(a, b), c))
-            var i = lo, j = hi
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k <= j { hi = j } else if k >= i { lo = i } else { return values[k] }
+    @inline(__always)
+    static func magnitudeBits(_ x: Float) -> UInt32 { x.bitPattern & 0x7FFF_FFFF }
+
+    /// The magnitude bits of ascending rank `r` (0-based) among `tau`, and how many entries are
+    /// strictly below it.
+    static func rankBits(_ tau: UnsafeBufferPointer<Float>, rank r: Int) -> (bits: UInt32, below: Int) {
+        var high = [Int](repeating: 0, count: 1 << 16)
+        high.withUnsafeMutableBufferPointer { h in for v in tau { h[Int(magnitudeBits(v) >> 16)] += 1 } }
+        var below = 0, bin = 0
+        while below + high[bin] <= r { below += high[bin]; bin += 1 }
+        var low = [Int](repeating: 0, count: 1 << 16)
+        let top = UInt32(bin)
+        low.withUnsafeMutableBufferPointer { l in
+            for v in tau { let b = magnitudeBits(v); if b >> 16 == top { l[Int(b & 0xFFFF)] += 1 } }
         }
-        return values[k]
+        var sub = 0
+        while below + low[sub] <= r { below += low[sub]; sub += 1 }
+        return (top << 16 | UInt32(sub), below)
     }
 
     /// `mask[i]` is true where |τᵢ| has ascending rank in `ranks` (ties: lower index first).
     static func ascending(_ tau: [Float], ranks: Range<Int>) -> [Bool] {
         let n = tau.count
-        var mask = [Bool](repeating: false, count: n)
         let lo = max(0, ranks.lowerBound), hi = min(n, ranks.upperBound)
-        guard lo < hi else { return mask }
-        var scratch = tau.map { abs($0) }
-        let vLo = select(&scratch, rank: lo)
-        let vHi = select(&scratch, rank: hi - 1)
-        var lessLo = 0, lessHi = 0
-        for x in tau { let a = abs(x); if a < vLo { lessLo += 1 }; if a < vHi { lessHi += 1 } }
-        var seenLo = 0, seenHi = 0
-        for i in 0..<n {
-            let a = abs(tau[i])
-            if a > vLo && a < vHi {
-                mask[i] = true
-            } else if a == vLo {
-                let r = lessLo + seenLo
-                seenLo += 1
-                mask[i] = r >= lo && r < hi
-            } else if a == vHi {
-                let r = lessHi + seenHi
-                seenHi += 1
-                mask[i] = r < hi
+        guard lo < hi else { return [Bool](repeating: false, count: n) }
+        return tau.withUnsafeBufferPointer { t in
+            let (vLo, lessLo) = rankBits(t, rank: lo)
+            let (vHi, lessHi) = rankBits(t, rank: hi - 1)
+            var seenLo = 0, seenHi = 0
+            return [Bool](unsafeUninitializedCapacity: n) { m, count in
+                for i in 0..<n {
+                    let a = magnitudeBits(t[i])
+                    var keep = false
+                    if a > vLo && a < vHi {
+                        keep = true
+                    } else if a == vLo {
+                        let r = lessLo + seenLo
+                        seenLo += 1
+                        keep = r >= lo && r < hi
+                    } else if a == vHi {
+                        let r = lessHi + seenHi
+                        seenHi += 1
+                        keep = r < hi
+                    }
+                    m[i] = keep
+                }
+                count = n
             }
         }
-        return mask
+    }
+
+    /// The cut for the `k` largest |τᵢ| (0 < k < n): keep entries above `bits`, and the first
+    /// `room` entries (in index order) equal to it.
+    static func largestCut(_ tau: UnsafeBufferPointer<Float>, count k: Int) -> (bits: UInt32, room: Int) {
+        let n = tau.count
+        let (v, below) = rankBits(tau, rank: n - k)
+        var equal = 0
+        for x in tau where magnitudeBits(x) == v { equal += 1 }
+        let greater = n - below - equal
+        return (v, k - greater)
     }
 
     /// `mask[i]` is true for the `k` largest |τᵢ| (ties: lower index first).
@@ -55,16 +70,15 @@ enum _RankSelection {
         let n = tau.count
         guard k > 0 else { return [Bool](repeating: false, count: n) }
         guard k < n else { return [Bool](repeating: true, count: n) }
-        var scratch = tau.map { abs($0) }
-        let v = select(&scratch, rank: n - k)  // the k-th largest
-        var greater = 0
-        for x in tau where abs(x) > v { greater += 1 }
-        var room = k - greater
-        var mask = [Bool](repeating: false, count: n)
-        for i in 0..<n {
-            let a = abs(tau[i])
-            if a > v { mask[i] = true } else if a == v && room > 0 { mask[i] = true; room -= 1 }
+        return tau.withUnsafeBufferPointer { t in
+            var (v, room) = largestCut(t, count: k)
+            return [Bool](unsafeUninitializedCapacity: n) { m, count in
+                for i in 0..<n {
+                    let a = magnitudeBits(t[i])
+                    if a > v { m[i] = true } else if a == v && room > 0 { m[i] = true; room -= 1 } else { m[i] = false }
+                }
+                count = n
+            }
         }
-        return mask
     }
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# LLM merges against mergekit in the same script: 4 Llama-shaped bf16 models (base + 3, written
+# once by Benchmarks/mergekit_llm_setup.py outside git), the same YAML given to `mergekit-yaml` and
+# to `lines merge --config`, wall time and peak RSS (/usr/bin/time), plus the time to read every
+# input and write one model (cat to /dev/null + cp) as the floor.
+#
+#   python3 -m venv --system-site-packages /tmp/mkvenv && /tmp/mkvenv/bin/pip install mergekit
+#   bash Benchmarks/mergekit_llm_bench.sh [METHODS]      # default: ties dare_ties task_arithmetic+lines
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=${LINES_LLM_BENCH:-$HOME/.cache/lines/llm-bench}
+MK=${MERGEKIT:-/tmp/mkvenv/bin/mergekit-yaml}
+PY=${PYTHON:-/tmp/mkvenv/bin/python}
+METHODS=${1:-ties dare_ties task_arithmetic+lines}
+[ -f "$DIR/c/config.json" ] || "$PY" Benchmarks/mergekit_llm_setup.py "$DIR" ${LINES_LLM_SHAPE:-}
+swift build -c release --product lines >&2
+LINES=$(swift build -c release --show-bin-path)/lines
+OUT=${LINES_LLM_OUT:-/tmp/lines-llm-bench}
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(grep -q -w avx512f /proc/cpuinfo && echo AVX-512 || echo 'AVX2, no AVX-512'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "models: $(du -sh "$DIR/base" | cut -f1) each, $(python3 -c "import json;print(json.load(open('$DIR/base/config.json'))['num_hidden_layers'])") layers"
+mkdir -p "$OUT"
+# Floor: read the 4 inputs and write one model's bytes.
+sync; t0=$(date +%s.%N)
+cat "$DIR"/{base,a,b,c}/*.safetensors > /dev/null
+cp -r "$DIR/base" "$OUT/floor"; sync
+echo "floor (read 4 models + write 1): $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+rm -rf "$OUT/floor"
+for m in $METHODS; do
+  method=${m%+lines}
+  cfg="$OUT/$m.yml"
+  {
+    echo "merge_method: $method"
+    echo "base_model: $DIR/base"
+    echo "models:"
+    for x in a b c; do
+      case $method in
+        task_arithmetic) echo "  - {model: $DIR/$x, parameters: {weight: 0.5}}" ;;
+        *) echo "  - {model: $DIR/$x, parameters: {weight: 0.5, density: 0.5}}" ;;
+      esac
+    done
+    echo "dtype: float32"
+    echo "out_dtype: bfloat16"
+  } > "$cfg"
+  if [ "$m" != "$method" ]; then
+    # mergekit has no LiNeS: it runs the plain method; lines adds the depth scaling.
+    cp "$cfg" "$OUT/$m.mergekit.yml"
+    echo "lines: {alpha: 0.5, beta: 0.5}" >> "$cfg"
+  else
+    cp "$cfg" "$OUT/$m.mergekit.yml"
+  fi
+  rm -rf "$OUT/mk-$m" "$OUT/lines-$m"
+  sync
+  /usr/bin/time -o "$OUT/mk-$m.time" -f "%e s %M KB" "$MK" "$OUT/$m.mergekit.yml" "$OUT/mk-$m" --no-copy-tokenizer --no-write-model-card --random-seed 0 > "$OUT/mk-$m.log" 2>&1 || echo "mergekit failed: $(tail -2 "$OUT/mk-$m.log")"
+  sync
+  /usr/bin/time -o "$OUT/lines-$m.time" -f "%e s %M KB" "$LINES" merge --config "$cfg" -o "$OUT/lines-$m" > "$OUT/lines-$m.log" 2>&1 || echo "lines failed: $(tail -2 "$OUT/lines-$m.log")"
+  echo "$m: mergekit $(cat "$OUT/mk-$m.time") | lines $(cat "$OUT/lines-$m.time")"
+  rm -rf "$OUT/mk-$m" "$OUT/lines-$m"
+done
