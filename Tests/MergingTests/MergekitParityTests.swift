@@ -54,6 +54,20 @@ struct MergekitParityTests {
         }
     }
 
+    @Test("a model folder of pytorch_model-*.bin shards (torch.save, with its index) merges as its safetensors twin")
+    func binShardsIn() throws {
+        let plain = try Self.config("task_arithmetic")
+        let text = plain.text.replacingOccurrences(of: "models/a\n", with: "models/a-bin\n")
+        #expect(text != plain.text)
+        let (out, dir) = try Self.run(try MergekitConfig(yaml: text, file: "bin.yml"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bin = try Checkpoint.open(Self.fixtures.appendingPathComponent("models/a-bin"))
+        #expect(bin.format == .shardedPyTorch)
+        let ours = try SafetensorsFile(url: out)
+        let expected = try SafetensorsFile(url: Self.fixtures.appendingPathComponent("expected/task_arithmetic.safetensors"))
+        for key in expected.sortedNames { #expect(try ours.read(key).data == expected.read(key).data, "\(key)") }
+    }
+
     @Test("a folder output loads as a model folder: shards + index, config.json in the output dtype, card, config; a second merge replaces it")
     func folderOutput() throws {
         let config = try Self.config("task_arithmetic_bf16")
