@@ -93,7 +93,7 @@ struct Merge: ParsableCommand {
     var trim: String = "global"
 
     @Option(help: "Seed of the random methods of --config (dare_*, della*).")
-    var seed: UInt64 = 0
+    var seed: UInt64?
 
     @Option(help: "With --config and a folder output: largest shard (5GB, 500MB, …; default 5GB).")
     var maxShardSize: String?
@@ -125,6 +125,10 @@ struct Merge: ParsableCommand {
                 throw ValidationError("\(given.0) does not go with --config: the configuration says how to merge (LiNeS: a top-level lines: {alpha, beta})")
             }
             return
+        }
+        if trim != "per-tensor" {
+            if seed != nil { throw ValidationError("--seed goes with --config (its random methods dare_*, della*); the reference's methods draw no random numbers") }
+            if maxShardSize != nil { throw ValidationError("--max-shard-size goes with --config or --trim per-tensor; the reference's methods write one .safetensors file") }
         }
         guard let method else { throw ValidationError("give --method (one of \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", "))) or --config merge.yml") }
         if pretrained == nil { throw ValidationError("give the pre-trained checkpoint with --pretrained") }
@@ -198,7 +202,7 @@ struct Merge: ParsableCommand {
         } else {
             parsed = try MergekitConfig(yaml: perTensorTIESConfig(), file: "--method ties --trim per-tensor")
         }
-        mergeOptions.seed = seed
+        mergeOptions.seed = seed ?? 0
         mergeOptions.layerPattern = layerPattern
         mergeOptions.maxShardSize = maxShardSize.flatMap(ByteSize.parse)
         let bar = ProgressBar("merge", total: 1, unit: "tensors")

@@ -49,8 +49,8 @@ extension MergekitMerger {
 
     /// config.json (dtype updated), generation_config.json, the tokenizer files, a model card and
     /// the config, for a folder output.
-    static func companionFiles(_ config: MergekitConfig, inputs: Inputs, file: String, options: Options,
-                               dtype: DType) throws -> [(name: String, bytes: [UInt8])] {
+    static func companionFiles(_ config: MergekitConfig, inputs: Inputs,
+                               dtype: DType) -> [(name: String, bytes: [UInt8])] {
         var files: [(name: String, bytes: [UInt8])] = []
         let donor = inputs.base.flatMap(folder(of:)) ?? inputs.models.lazy.compactMap(folder(of:)).first
         func read(_ url: URL) -> [UInt8]? { (try? Data(contentsOf: url)).map { [UInt8]($0) } }
@@ -60,12 +60,7 @@ extension MergekitMerger {
             }
             if let g = read(donor.appendingPathComponent("generation_config.json")) { files.append(("generation_config.json", g)) }
         }
-        var tokenizerFolder = donor
-        if let source = config.tokenizerSource, source != "base" {
-            let candidates = [URL(fileURLWithPath: source)] + (options.configFolder.map { [$0.appendingPathComponent(source)] } ?? [])
-            tokenizerFolder = candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-        }
-        if let tokenizerFolder {
+        if let tokenizerFolder = inputs.tokenizerFolder ?? donor {
             for name in tokenizerFiles {
                 if let b = read(tokenizerFolder.appendingPathComponent(name)) { files.append((name, b)) }
             }

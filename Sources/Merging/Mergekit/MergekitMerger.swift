@@ -44,6 +44,8 @@ public enum MergekitMerger {
         /// The reader whose keys, shapes and dtypes the output takes.
         var reference: any CheckpointReader
         var names: [String]
+        /// `tokenizer_source` resolved (nil: the base's folder).
+        var tokenizerFolder: URL?
     }
 
     /// Merges as `config` says and writes `output`.
@@ -108,7 +110,8 @@ public enum MergekitMerger {
                                           maxShardSize: folder ? (options.maxShardSize ?? ShardedSafetensorsWriter.defaultMaxShardSize) : nil)
         do {
             if folder, var sharded = writer as? ShardedSafetensorsWriter {
-                sharded.companionFiles = try companionFiles(config, inputs: inputs, file: file, options: options, dtype: infos.first?.dtype ?? .f32)
+                let weightsDType = infos.first(where: { Self.mergeable($0.dtype) })?.dtype ?? .f32
+                sharded.companionFiles = companionFiles(config, inputs: inputs, dtype: weightsDType)
                 writer = sharded
             }
             var nonZero = 0, done = 0
@@ -247,10 +250,11 @@ public enum MergekitMerger {
             let idx = config.models.firstIndex { $0.model == r } ?? i
             readers.append(try Checkpoint.open(try resolve(r, "models[\(idx)].model")))
         }
-        if let t = config.tokenizerSource, t != "base", t != "union" {
-            _ = try resolve(t, "tokenizer_source")
-        } else if config.tokenizerSource == "union" {
+        var tokenizerFolder: URL?
+        if config.tokenizerSource == "union" {
             throw fail("tokenizer_source: union (a merged vocabulary) is not supported; use base or a model's folder")
+        } else if let t = config.tokenizerSource, t != "base" {
+            tokenizerFolder = try resolve(t, "tokenizer_source")
         }
         // Keys and shapes: every model as the reference (the base, else the first model).
         let reference = baseReader ?? readers[0]
@@ -269,7 +273,7 @@ public enum MergekitMerger {
             }
         }
         return Inputs(method: method, base: baseReader, baseReference: baseRef, models: readers, modelReferences: refs,
-                      modelSettings: settings, reference: reference, names: names)
+                      modelSettings: settings, reference: reference, names: names, tokenizerFolder: tokenizerFolder)
     }
 
     static func parameterList(_ method: any TensorMergeMethod) -> String {
@@ -310,7 +314,9 @@ public enum MergekitMerger {
         var h = FNV1a()
         h.add("\(seed)")
         h.add(name)
-        return TensorMergeInput(name: name, shape: info.shape, base: try inputs.base?.readFloat(name).scalars,
+        // The base is decoded only for methods that use it (linear takes the listed models alone).
+        let base = method.needsBase ? try inputs.base?.readFloat(name).scalars : nil
+        return TensorMergeInput(name: name, shape: info.shape, base: base,
                                 models: try inputs.models.map { try $0.readFloat(name).scalars },
                                 modelParameters: perModel, parameters: shared, seed: h.value)
     }

@@ -64,21 +64,4 @@ enum _RankSelection {
         let greater = n - below - equal
         return (v, k - greater)
     }
-
-    /// `mask[i]` is true for the `k` largest |τᵢ| (ties: lower index first).
-    static func largest(_ tau: [Float], count k: Int) -> [Bool] {
-        let n = tau.count
-        guard k > 0 else { return [Bool](repeating: false, count: n) }
-        guard k < n else { return [Bool](repeating: true, count: n) }
-        return tau.withUnsafeBufferPointer { t in
-            var (v, room) = largestCut(t, count: k)
-            return [Bool](unsafeUninitializedCapacity: n) { m, count in
-                for i in 0..<n {
-                    let a = magnitudeBits(t[i])
-                    if a > v { m[i] = true } else if a == v && room > 0 { m[i] = true; room -= 1 } else { m[i] = false }
-                }
-                count = n
-            }
-        }
-    }
 }
