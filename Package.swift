@@ -135,7 +135,7 @@ let package = Package(
         ),
         // Helpers every test target shares: paths, temporary folders, error measures, the lines process.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Checkpoints"]),
+        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Checkpoints"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["TestSupport", "Merging", "Checkpoints", "Tensors"]),
         .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Checkpoints", "Tensors"]),

@@ -10,6 +10,10 @@ public enum CoefficientGrid {
         return (1...div).map { $0 == div ? 1.0 : Double($0) * step }
     }
 
+    /// `np.linspace(0.0, 3.0, 31)[1:]`: `i · 0.1` for i = 1…29, then 3.0 (the α grid of the TSV and
+    /// Iso authors' code).
+    public static let svd: [Double] = (1...30).map { $0 == 30 ? 3.0 : Double($0) * (3.0 / 30) }
+
     /// `np.arange(0.1, 1.6, 0.1)`: `0.1 + i · 0.1` for i = 0…14 (numpy fills `start + i·delta`).
     public static let ties: [Double] = (0..<15).map { 0.1 + Double($0) * 0.1 }
 
@@ -34,6 +38,7 @@ public enum CoefficientGrid {
             case .inverseTaskCount: return [1.0 / Double(config.numTasks)]
             case .one: return [1.0]
             case .ties: return config.specifyLambda.map { [$0] } ?? ties
+            case .svd: return config.specifyLambda.map { [$0] } ?? svd
             case .taskArithmetic: return config.specifyLambda.map { [$0] } ?? taskArithmetic(nEvalPoints: config.nEvalPoints)
             }
         }

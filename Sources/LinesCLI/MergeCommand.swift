@@ -74,6 +74,18 @@ struct Merge: ParsableCommand {
     @Flag(name: .customLong("use-ties"), help: "Consensus: TIES (k = 20, disjoint sum) instead of Σ τ_t as the base.")
     var useTies = false
 
+    @Option(name: .customLong("common-space-fraction"), parsing: .unconditional, help: "iso-cts: share of each matrix's rank given to the common subspace, in [0, 1] (default: 0.8, the authors').")
+    var commonSpaceFraction: Double?
+
+    @Option(name: .customLong("drop-rate"), parsing: .unconditional, help: "dare: probability of dropping each entry of τ_t, in [0, 1); the rest are scaled by 1/(1−p) (default: 0.5).")
+    var dropRate: Double?
+
+    @Option(parsing: .unconditional, help: "breadcrumbs: share of |τ_t| kept per tensor, in (0, 1] (default: 0.9, mergekit's density).")
+    var density: Double?
+
+    @Option(parsing: .unconditional, help: "breadcrumbs: share of the largest |τ_t| dropped per tensor, in [0, 1] (default: 0.01).")
+    var gamma: Double?
+
     @Flag(help: "Apply LiNeS to τ_MTL (needs --beta).")
     var lines = false
 
@@ -92,7 +104,7 @@ struct Merge: ParsableCommand {
     @Option(help: "Top-k scope of ties: global (over the flattened model, the reference) or per-tensor (mergekit's TIES, density k/100).")
     var trim: String = "global"
 
-    @Option(help: "Seed of the random methods of --config (dare_*, della*).")
+    @Option(help: "Seed of the random methods: dare, and dare_*, della* of --config (default 0).")
     var seed: UInt64?
 
     @Option(help: "With --config and a folder output: largest shard (5GB, 500MB, …; default 5GB).")
@@ -120,20 +132,22 @@ struct Merge: ParsableCommand {
         if config != nil {
             let flags = [("--method", method != nil), ("--pretrained", pretrained != nil), ("--finetuned", !finetuned.isEmpty),
                          ("--coefficient", coefficient != nil), ("--k", k != nil), ("--agg", agg != nil), ("--masks", masks != nil),
-                         ("--lines", lines), ("--alpha", alpha != nil), ("--beta", beta != nil), ("--task-vector", taskVector)]
+                         ("--lines", lines), ("--alpha", alpha != nil), ("--beta", beta != nil), ("--task-vector", taskVector),
+                         ("--common-space-fraction", commonSpaceFraction != nil), ("--drop-rate", dropRate != nil), ("--density", density != nil), ("--gamma", gamma != nil)]
             if let given = flags.first(where: { $0.1 }) {
                 throw ValidationError("\(given.0) does not go with --config: the configuration says how to merge (LiNeS: a top-level lines: {alpha, beta})")
             }
             return
         }
         if trim != "per-tensor" {
-            if seed != nil { throw ValidationError("--seed goes with --config (its random methods dare_*, della*); the reference's methods draw no random numbers") }
+            if seed != nil, method != .dare { throw ValidationError("--seed goes with --config (its random methods dare_*, della*); the other methods draw no random numbers") }
             if maxShardSize != nil { throw ValidationError("--max-shard-size goes with --config or --trim per-tensor; the reference's methods write one .safetensors file") }
         }
         guard let method else { throw ValidationError("give --method (one of \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", "))) or --config merge.yml") }
         if pretrained == nil { throw ValidationError("give the pre-trained checkpoint with --pretrained") }
         if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
-        for (flag, value) in [("--coefficient", coefficient), ("--k", k), ("--alpha", alpha), ("--beta", beta)] {
+        for (flag, value) in [("--coefficient", coefficient), ("--k", k), ("--alpha", alpha), ("--beta", beta),
+                              ("--common-space-fraction", commonSpaceFraction), ("--drop-rate", dropRate), ("--density", density), ("--gamma", gamma)] {
             if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number; got \(value)") }
         }
         switch trim {
@@ -165,6 +179,11 @@ struct Merge: ParsableCommand {
         if let prunThreK { options.prunThreK = prunThreK }
         if !tallLambda.isEmpty { options.tallLambdas = tallLambda }
         if useTies { options.useTies = true }
+        if let commonSpaceFraction { options.commonSpaceFraction = commonSpaceFraction }
+        if let dropRate { options.dropRate = dropRate }
+        if let density { options.density = density }
+        if let gamma { options.gamma = gamma }
+        if let seed, method == .dare { options.seed = seed }
         if lines, let beta { options.lines = (alpha: alpha, beta: beta) }
         options.layerPattern = layerPattern
         options.taskVectorOnly = taskVector

@@ -17,6 +17,16 @@ public struct MergeOptions: Sendable {
     public var tallLambdas: [Double] = [0.4] { didSet { mark(.tallLambda) } }
     /// Consensus and TALL masks: use TIES (k = 20, disjoint sum) instead of Σ τ_t as the base.
     public var useTies: Bool = false { didSet { mark(.useTies, useTies) } }
+    /// Iso-CTS: the share of each matrix's rank given to the common subspace.
+    public var commonSpaceFraction: Double = 0.8 { didSet { mark(.commonSpaceFraction) } }
+    /// DARE: the probability of dropping each entry of τ_t.
+    public var dropRate: Double = 0.5 { didSet { mark(.dropRate) } }
+    /// Breadcrumbs: the share of entries of τ_t kept per tensor.
+    public var density: Double = 0.9 { didSet { mark(.density) } }
+    /// Breadcrumbs: the share of the largest |τ_t| dropped per tensor.
+    public var gamma: Double = 0.01 { didSet { mark(.gamma) } }
+    /// The seed of random methods (DARE).
+    public var seed: UInt64 = 0 { didSet { mark(.seed) } }
     /// LiNeS: β, and α (`nil` = norm matching, α = ‖Σ τ̃_t‖₁ / (T·‖τ_MTL‖₁)). `nil` disables LiNeS.
     public var lines: (alpha: Double?, beta: Double)?
     /// A regular expression with one capture group for the block index; `nil` detects the architecture.

@@ -76,6 +76,10 @@ public enum Merger {
             normSummed = sel.normSummed
         }
         _Stream.mark("global quantities found")
+        if case let .perTensor(method) = recipe.write {
+            return try mergePerTensor(method, inputs: inputs, options: options, recipe: recipe, map: map, engine: engine,
+                                      report: report, to: output)
+        }
         let kth = _Thresholds(thresholds)
 
         guard case let .merged(base, consensusSource) = recipe.write else {

@@ -15,14 +15,16 @@ struct _Output {
     /// Absolute file offset of each tensor's F32 data where the workers write it in place.
     private let inPlace: [Int?]
 
-    init(url: URL, inputs: MergeInputs, allowInPlace: Bool = true) throws {
-        let writer = try makeTensorWriter(url: url, tensors: inputs.tensors)
+    /// - Parameter tensors: the tensors to write (default: the inputs', in θ0's dtypes).
+    init(url: URL, inputs: MergeInputs, tensors: [TensorInfo]? = nil, allowInPlace: Bool = true) throws {
+        let tensors = tensors ?? inputs.tensors
+        let writer = try makeTensorWriter(url: url, tensors: tensors)
         let file = writer as? SafetensorsWriter
-        let sequential = file.map { $0.layout.map(\.name) == inputs.tensors.map(\.name) } ?? false
+        let sequential = file.map { $0.layout.map(\.name) == tensors.map(\.name) } ?? false
         self.writer = writer
         self.file = file
         self.sequential = sequential
-        inPlace = inputs.tensors.map { sequential || !allowInPlace ? nil : file?.f32DataOffset($0.name) }
+        inPlace = tensors.map { sequential || !allowInPlace ? nil : file?.f32DataOffset($0.name) }
     }
 
     /// Where the workers write tensor `key`'s values themselves (file offset of value 0), if so.

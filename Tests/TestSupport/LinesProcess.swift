@@ -26,10 +26,15 @@ public enum LinesProcess {
     }
 
     /// Runs `executable` with `arguments` to the end: its exit status, standard output and error.
-    public static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// - Parameter environment: variables set on top of this process's environment.
+    public static func run(_ executable: URL, _ arguments: [String],
+                           environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

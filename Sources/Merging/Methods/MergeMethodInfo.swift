@@ -18,6 +18,8 @@ public struct MergeMethodInfo: Sendable {
         case inverseTaskCount
         /// 1.0 only.
         case one
+        /// `np.linspace(0, 3, 31)[1:]`: 0.1 … 3.0 (the SVD methods' α, as their authors' code).
+        case svd
     }
 
     /// One help line: what τ_MTL is.

@@ -6,6 +6,7 @@ enum MergeMethodRegistry {
     /// The units, in the order help lists them.
     static let units: [any MergeMethodUnit] = [
         SumMethod(), AverageMethod(), TIESMethod(), ConsensusMethod(), MagMaskingMethod(),
+        TSVMethod(), IsoCMethod(), IsoCTSMethod(), DAREMethod(), BreadcrumbsMethod(),
     ]
 
     /// The unit of `method` (every ``MergeMethod`` value comes from a unit).

@@ -15,6 +15,10 @@ public struct MergeParameter: Sendable, Hashable {
         case flag
         /// A file read before merging.
         case file
+        /// A fraction in [0, 1], with its default.
+        case fraction(default: Double)
+        /// The seed of a random method.
+        case seed
     }
 
     /// The flag name without dashes (`k`, `agg`, `prun-thre-k`).
@@ -43,6 +47,23 @@ public struct MergeParameter: Sendable, Hashable {
     /// TIES (k = 20, disjoint sum) as the base of consensus (`method.use_ties`).
     public static let useTies = MergeParameter(name: "use-ties", runKey: "use_ties", kind: .flag,
                                                help: "TIES (k = 20, disjoint sum) instead of Σ τ_t as the base (with --masks: masks built with TIES, as the reference's use_ties)")
+
+    /// Iso-CTS: the share of the rank given to the common space (`method.common_space_fraction`).
+    public static let commonSpaceFraction = MergeParameter(name: "common-space-fraction", runKey: "common_space_fraction",
+                                                           kind: .fraction(default: 0.8),
+                                                           help: "Iso-CTS: share of each matrix's rank given to the common subspace, in [0, 1]")
+    /// DARE: the drop rate p (`method.drop_rate`).
+    public static let dropRate = MergeParameter(name: "drop-rate", runKey: "drop_rate", kind: .fraction(default: 0.5),
+                                                help: "DARE: probability p of dropping each entry of τ_t, in [0, 1); kept entries are scaled by 1/(1−p)")
+    /// Breadcrumbs: the share of entries kept per tensor (`method.density`).
+    public static let density = MergeParameter(name: "density", runKey: "density", kind: .fraction(default: 0.9),
+                                               help: "Breadcrumbs: share of |τ_t| entries kept per tensor, in (0, 1] (mergekit's density)")
+    /// Breadcrumbs: the share of largest |τ_t| dropped per tensor (`method.gamma`).
+    public static let gamma = MergeParameter(name: "gamma", runKey: "gamma", kind: .fraction(default: 0.01),
+                                             help: "Breadcrumbs: share of the largest |τ_t| dropped per tensor, in [0, 1] (mergekit's gamma); the smallest 1 − density − gamma are dropped too")
+    /// The seed of random methods (`method.seed`).
+    public static let seed = MergeParameter(name: "seed", runKey: "seed", kind: .seed,
+                                            help: "seed of the random drop (same seed, same bits, whatever the thread count)")
 
     /// This parameter with another default percentage.
     func withDefault(percent: Double) -> MergeParameter {

@@ -35,6 +35,8 @@ struct MergeRecipe {
         case merged(base: _MultiTaskKernel.Base, consensus: Consensus)
         /// Per task, m_t ⊙ Σ τ with m_t = 1[|τ_t| ≥ kth_t], one model per task.
         case perTaskMasked
+        /// τ_MTL tensor by tensor from every task's whole τ_t (SVD methods, DARE, Breadcrumbs).
+        case perTensor(any TaskVectorTensorMerge)
     }
 
     var selection: Selection = .none

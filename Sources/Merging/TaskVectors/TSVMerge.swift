@@ -1,0 +1,27 @@
+/// TSV-M (Gargiulo et al., CVPR 2025), as `compute_and_sum_svd_mem_reduction` in
+/// AntoAndGar/task_singular_vectors (`src/utils/TSVM_utils.py`).
+///
+/// Per matrix (``TaskVectorMatrices/isMatrix(name:shape:)``): the thin SVD τ_t = U_t S_t V_tᵀ of
+/// each task, its first k = int(r · (1/T)) components placed in task t's block of slots
+/// (columns t·k… of U, entries of S, rows of Vᵀ; the slots past T·k stay zero), both bases
+/// orthogonalized by Procrustes, and τ_MTL = U⊥ · diag(S) · Vᵀ⊥. Other tensors: the running
+/// mean over tasks.
+struct TSVMerge: TaskVectorTensorMerge {
+    func merge(_ taus: UnsafeBufferPointer<Float>, taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
+        guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else { return TaskVectorMatrices.runningMean(taus, taskCount: T) }
+        let m = shape[0], n = shape[1], r = min(m, n)
+        let k = Int(Double(r) * (1 / Double(T)))
+        var sumU = _Matrix(zeros: m, r), sumV = _Matrix(zeros: r, n)
+        var sumS = [Float](repeating: 0, count: r)
+        for t in 0..<T {
+            let tau = _Matrix(rows: m, columns: n, values: Array(taus[(t * m * n)..<((t + 1) * m * n)]))
+            let f = try tau.svd(method: "tsv", key: name)
+            for i in 0..<m { for j in 0..<k { sumU.values[i * r + t * k + j] = f.u[i * r + j] } }
+            for j in 0..<k { sumS[t * k + j] = f.s[j] }
+            for j in 0..<k { for c in 0..<n { sumV.values[(t * k + j) * n + c] = f.vt[j * n + c] } }
+        }
+        let u = try sumU.orthogonalized(method: "tsv", key: name)
+        let v = try sumV.orthogonalized(method: "tsv", key: name)
+        return u.scalingColumns(sumS).times(v).values
+    }
+}
