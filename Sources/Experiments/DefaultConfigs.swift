@@ -93,5 +93,42 @@ public enum DefaultConfigs {
         full_name: ${method.name}_k=${method.k}
         k: 10
         """),
+        // Not in the reference: the SVD methods (their authors' α grid, linspace(0, 3, 31)[1:]),
+        // DARE and Breadcrumbs (the Task Arithmetic grid); each ± LiNeS.
+        ("tsv", """
+        name: tsv
+        full_name: ${method.name}_k=${method.k}
+        k: 100
+        apply_lines: false
+        """),
+        ("iso_c", """
+        name: iso_c
+        full_name: ${method.name}_k=${method.k}
+        k: 100
+        apply_lines: false
+        """),
+        ("iso_cts", """
+        name: iso_cts
+        full_name: ${method.name}_k=${method.k}_f=${method.common_space_fraction}
+        k: 100
+        common_space_fraction: 0.8
+        apply_lines: false
+        """),
+        ("dare", """
+        name: dare
+        full_name: ${method.name}_p=${method.drop_rate}_seed=${method.seed}
+        k: 100
+        drop_rate: 0.5
+        seed: 0
+        apply_lines: false
+        """),
+        ("breadcrumbs", """
+        name: breadcrumbs
+        full_name: ${method.name}_density=${method.density}_gamma=${method.gamma}
+        k: 100
+        density: 0.9
+        gamma: 0.01
+        apply_lines: false
+        """),
     ]
 }

@@ -51,6 +51,16 @@ public struct ExperimentConfig: Sendable {
     public var prunThreK: Int
     /// `method.use_ties`.
     public var useTies: Bool
+    /// `method.common_space_fraction` (Iso-CTS).
+    public var commonSpaceFraction: Double
+    /// `method.drop_rate` (DARE).
+    public var dropRate: Double
+    /// `method.density` (Breadcrumbs).
+    public var density: Double
+    /// `method.gamma` (Breadcrumbs).
+    public var gamma: Double
+    /// `method.seed` (DARE).
+    public var seed: UInt64
     /// `method.ties_agg` (only in mask file names).
     public var tiesAgg: String
     /// `method.load_mask`.
@@ -176,6 +186,17 @@ public struct ExperimentConfig: Sendable {
         prunThreK = try int("method.prun_thre_k", default: 2)
         guard prunThreK >= 0 else { throw bad("method.prun_thre_k", "a count ≥ 0") }
         useTies = try bool("method.use_ties", default: false)
+        commonSpaceFraction = try double("method.common_space_fraction", default: 0.8)
+        dropRate = try double("method.drop_rate", default: 0.5)
+        density = try double("method.density", default: 0.9)
+        gamma = try double("method.gamma", default: 0.01)
+        guard (0...1).contains(commonSpaceFraction) else { throw bad("method.common_space_fraction", "a fraction in [0, 1]") }
+        guard dropRate >= 0, dropRate < 1 else { throw bad("method.drop_rate", "a probability in [0, 1)") }
+        guard density > 0, density <= 1 else { throw bad("method.density", "a fraction in (0, 1]") }
+        guard (0...1).contains(gamma), density + gamma <= 1 else { throw bad("method.gamma", "a fraction in [0, 1] with density + gamma ≤ 1") }
+        let seedValue = try int("method.seed", default: 0)
+        guard seedValue >= 0 else { throw bad("method.seed", "an integer ≥ 0") }
+        seed = UInt64(seedValue)
         tiesAgg = try get("method.ties_agg") == nil ? "sum" : string("method.ties_agg")
         loadMask = try bool("method.load_mask", default: false)
         tradeoffTargetWeight = try double("method.tradeoff_target_weight", default: 2.0)

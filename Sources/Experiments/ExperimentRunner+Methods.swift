@@ -45,6 +45,11 @@ extension ExperimentRunner {
                 case MergeParameter.aggregation.name: options.aggregation = config.aggregation
                 case MergeParameter.prunThreK.name: options.prunThreK = config.prunThreK
                 case MergeParameter.useTies.name: options.useTies = config.useTies
+                case MergeParameter.commonSpaceFraction.name: options.commonSpaceFraction = config.commonSpaceFraction
+                case MergeParameter.dropRate.name: options.dropRate = config.dropRate
+                case MergeParameter.density.name: options.density = config.density
+                case MergeParameter.gamma.name: options.gamma = config.gamma
+                case MergeParameter.seed.name: options.seed = config.seed
                 default: break
                 }
             }

@@ -128,3 +128,57 @@ enum SHA256 {
         return h.map { String(format: "%08x", $0) }.joined()
     }
 }
+
+/// The methods the reference does not have, run by `lines run` on the same fixture: results in
+/// the reference's JSON shape, the authors' α grid for the SVD methods, the selection consistent
+/// with the validation scores.
+@Suite("lines run: TSV-M, Iso-C, Iso-CTS, DARE, Breadcrumbs", .serialized)
+struct RunnerNewMethodsTests {
+    @Test("each method ± LiNeS writes a results file shaped as sum's, over its grid")
+    func newMethods() throws {
+        let ws = try Workspace()
+        defer { ws.cleanup() }
+        let reference = try ExperimentRunner(config: ws.config([])).run()
+        guard case let .object(refTop) = reference.document, case let .object(refTest)? = reference.document["test"] else {
+            Issue.record("sum's document is not an object"); return
+        }
+        let cases: [(args: [String], file: String, grid: Int)] = [
+            (["method=tsv"], "tiny_4tasks_tsv_k=100_merged__.json", 30),
+            (["method=iso_c", "method.apply_lines=true"], "tiny_4tasks_iso_c_k=100_merged__lines.json", 30),
+            (["method=iso_cts", "method.common_space_fraction=0.5"], "tiny_4tasks_iso_cts_k=100_f=0.5_merged__.json", 30),
+            (["method=dare", "method.drop_rate=0.3", "method.apply_lines=true"], "tiny_4tasks_dare_p=0.3_seed=0_merged__lines.json", 10),
+            (["method=breadcrumbs"], "tiny_4tasks_breadcrumbs_density=0.9_gamma=0.01_merged__.json", 10),
+        ]
+        for c in cases {
+            let outcome = try ExperimentRunner(config: ws.config(c.args)).run()
+            #expect(outcome.resultURL.lastPathComponent == c.file)
+            guard case let .object(top) = outcome.document, case let .object(val)? = outcome.document["val"],
+                  case let .object(test)? = outcome.document["test"] else {
+                Issue.record("\(c.args): not the reference's shape"); continue
+            }
+            #expect(top.map(\.key) == refTop.map(\.key), "\(c.args)")
+            #expect(test.map(\.key) == refTest.map(\.key), "\(c.args)")
+            #expect(val.count == c.grid, "\(c.args): \(val.count) coefficients")
+            if c.grid == 30 { #expect(val.first?.key == "0.1" && val.last?.key == "3.0") }
+            // val_best is the first strict maximum of avg_normalized_top1 over the grid.
+            var best: (Double, Int) = (-1, -1)
+            for (i, e) in val.enumerated() {
+                if case let .number(v)? = e.value["avg_normalized_top1"], v > best.0 { best = (v, i) }
+            }
+            #expect(outcome.document["val_best"] == val[best.1].value, "\(c.args)")
+            let text = try String(contentsOf: outcome.resultURL, encoding: .utf8)
+            #expect(text.contains("\"avg_normalized_top1\""))
+        }
+    }
+
+    @Test("out-of-range method keys are refused by name")
+    func badKeys() throws {
+        let ws = try Workspace()
+        defer { ws.cleanup() }
+        for (args, key) in [(["method=dare", "method.drop_rate=1.0"], "method.drop_rate"),
+                            (["method=iso_cts", "method.common_space_fraction=2"], "method.common_space_fraction"),
+                            (["method=breadcrumbs", "method.density=0.99", "method.gamma=0.05"], "method.gamma")] {
+            #expect { _ = try ws.config(args) } throws: { "\($0)".contains(key) }
+        }
+    }
+}

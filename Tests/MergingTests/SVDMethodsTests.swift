@@ -92,6 +92,33 @@ struct SVDMethodsTests {
         #expect(left == ["out.safetensors"])
     }
 
+    @Test("mergekit YAML: merge_method tsv / iso_c / iso_cts gives θ_base + lambda·τ_MTL with the same kernels",
+          arguments: [("tsv", "tsv", ""), ("iso_c", "iso_c", ""), ("iso_cts", "iso_cts_f0.5", "  common_space_fraction: 0.5\n")])
+    func mergekitConfig(method: String, fixture: String, extra: String) throws {
+        let models = fixtureTaskNames.map { "  - model: " + mergeFixtures.appendingPathComponent("\($0)Val/nonlinear_finetuned.safetensors").path }
+        let yaml = """
+        merge_method: \(method)
+        base_model: \(mergeFixtures.appendingPathComponent("zeroshot.safetensors").path)
+        models:
+        \(models.joined(separator: "\n"))
+        parameters:
+          lambda: 0.5
+        \(extra)
+        """
+        let config = try MergekitConfig(yaml: yaml, file: "svd.yml")
+        let out = try temporaryFolder("svd-yaml").appendingPathComponent("out.safetensors")
+        _ = try MergekitMerger.merge(config, file: "svd.yml", to: out)
+        let base = try Checkpoint.open(mergeFixtures.appendingPathComponent("zeroshot.safetensors"))
+        let want = try Checkpoint.open(expected("\(fixture)_tau_f64.safetensors")), got = try Checkpoint.open(out)
+        for info in base.tensors {
+            let b = try base.readFloat(info.name).scalars, t = try want.readFloat(info.name).scalars
+            let g = try got.readFloat(info.name).scalars
+            let tau = zip(g, b).map { ($0 - $1) / 0.5 }
+            let scale = max(t.map(abs).max() ?? 0, 1e-6)
+            #expect(maxDifference(tau, t) <= 2e-5 * scale + 2e-7, "\(method) \(info.name)")
+        }
+    }
+
     @Test("bad parameters are refused by name before any data is read")
     func badInput() throws {
         var one = MergeOptions(method: .tsv)

@@ -8,6 +8,7 @@ public enum TensorMergeRegistry {
         TaskArithmeticFamily.breadcrumbs, TaskArithmeticFamily.breadcrumbsTies,
         TaskArithmeticFamily.della, TaskArithmeticFamily.dellaLinear,
         SlerpTensorMerge(), ModelStockTensorMerge(), PassthroughTensorMerge(),
+        SubspaceTensorMerge.tsv, SubspaceTensorMerge.isoC, SubspaceTensorMerge.isoCTS,
     ]
 
     /// The method named `name`, or `nil`.
