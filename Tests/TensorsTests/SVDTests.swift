@@ -41,3 +41,28 @@ struct SVDTests {
         #expect(try ThinSVD([], rows: 0, columns: 5).s.isEmpty)
     }
 }
+
+@Suite("symmetric eigendecomposition on LAPACK")
+struct SymmetricEigenTests {
+    @Test("A·e_j = λ_j·e_j, λ descending, unit vectors; a known spectrum")
+    func decompose() throws {
+        let n = 6
+        let b = SVDTests.random(n, n, seed: 5).map(Double.init)
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += b[i * n + k] * b[j * n + k] } } }
+        let e = try SymmetricEigen(a, n: n)
+        for j in 1..<n { #expect(e.values[j - 1] >= e.values[j]) }
+        for j in 0..<n {
+            var norm = 0.0
+            for i in 0..<n {
+                var av = 0.0
+                for k in 0..<n { av += a[i * n + k] * e.vectors[j * n + k] }
+                #expect(abs(av - e.values[j] * e.vectors[j * n + i]) < 1e-12)
+                norm += e.vectors[j * n + i] * e.vectors[j * n + i]
+            }
+            #expect(abs(norm - 1) < 1e-12)
+        }
+        #expect(try SymmetricEigen([2, 0, 0, 5], n: 2).values == [5, 2])
+        #expect(throws: SymmetricEigen.Failure.nonFinite(n: 1)) { try SymmetricEigen([.infinity], n: 1) }
+    }
+}

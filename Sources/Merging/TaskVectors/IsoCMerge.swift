@@ -9,8 +9,9 @@ struct IsoCMerge: TaskVectorTensorMerge {
         for j in mean.indices { mean[j] /= d }
         guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else { return mean }
         for j in mean.indices { mean[j] *= d }
-        let f = try _Matrix(rows: shape[0], columns: shape[1], values: mean).svd(method: "iso_c", key: name)
-        let flat = [Float](repeating: TaskVectorMatrices.mean(f.s), count: f.rank)
-        return f.uMatrix.scalingColumns(flat).times(f.vtMatrix).values
+        let summed = mean.withUnsafeBufferPointer { _Matrix(rows: shape[0], columns: shape[1], floats: $0) }
+        let f = try summed.polar(method: "iso_c", key: name)
+        let flat = f.s.reduce(0, +) / Double(f.s.count)
+        return f.q.values.map { Float($0 * flat) }
     }
 }

@@ -27,29 +27,28 @@ struct IsoCTSMerge: TaskVectorTensorMerge {
             throw MergeError.invalidOption("iso_cts: --common-space-fraction \(commonSpaceFraction) leaves no room for \(T) equal task spaces in '\(name)' (rank \(r)); use a larger fraction")
         }
         let perTask = Int(Double(r - c) / Double(T))
-        let whole = try _Matrix(rows: m, columns: n, values: TaskVectorMatrices.sum(taus, taskCount: T)).svd(method: "iso_cts", key: name)
-        var commonU = _Matrix(zeros: m, c)
-        for i in 0..<m { for j in 0..<c { commonU.values[i * c + j] = whole.u[i * r + j] } }
+        let summed = TaskVectorMatrices.sum(taus, taskCount: T)
+        let whole = try summed.withUnsafeBufferPointer { _Matrix(rows: m, columns: n, floats: $0) }.topSingular(c, method: "iso_cts", key: name)
         var combinedU = _Matrix(zeros: m, r), combinedV = _Matrix(zeros: r, n)
-        var combinedS = [Float](repeating: 0, count: r)
+        var combinedS = [Double](repeating: 0, count: r)
         for t in 0..<T where perTask > 0 {
-            let w = _Matrix(rows: m, columns: n, values: Array(taus[(t * m * n)..<((t + 1) * m * n)]))
+            let w = _Matrix(rows: m, columns: n, floats: UnsafeBufferPointer(rebasing: taus[(t * m * n)..<((t + 1) * m * n)]))
             // w − U_c U_cᵀ w: the part of τ_t outside the common space.
-            let projected = commonU.times(commonU.times(w, transposeSelf: true))
+            let projected = whole.u.times(whole.u.times(w, transposeSelf: true))
             var rest = w
             for j in rest.values.indices { rest.values[j] -= projected.values[j] }
-            let f = try rest.svd(method: "iso_cts", key: name)
-            for i in 0..<m { for j in 0..<perTask { combinedU.values[i * r + t * perTask + j] = f.u[i * r + j] } }
+            let f = try rest.topSingular(perTask, method: "iso_cts", key: name)
+            combinedU.place(columns: f.u, at: t * perTask)
+            combinedV.place(rows: f.vt, at: t * perTask)
             for j in 0..<perTask { combinedS[t * perTask + j] = f.s[j] }
-            for j in 0..<perTask { for col in 0..<n { combinedV.values[(t * perTask + j) * n + col] = f.vt[j * n + col] } }
         }
         let at = T * perTask
-        for i in 0..<m { for j in 0..<c { combinedU.values[i * r + at + j] = whole.u[i * r + j] } }
+        combinedU.place(columns: whole.u, at: at)
+        combinedV.place(rows: whole.vt, at: at)
         for j in 0..<c { combinedS[at + j] = whole.s[j] }
-        for j in 0..<c { for col in 0..<n { combinedV.values[(at + j) * n + col] = whole.vt[j * n + col] } }
-        let u = try combinedU.orthogonalized(method: "iso_cts", key: name)
-        let v = try combinedV.orthogonalized(method: "iso_cts", key: name)
-        let flat = [Float](repeating: TaskVectorMatrices.mean(combinedS), count: r)
-        return u.scalingColumns(flat).times(v).values
+        let u = try combinedU.polar(method: "iso_cts", key: name).q
+        let v = try combinedV.polar(method: "iso_cts", key: name).q
+        let flat = combinedS.reduce(0, +) / Double(r)
+        return u.times(v).values.map { Float($0 * flat) }
     }
 }

@@ -12,16 +12,18 @@ struct TSVMerge: TaskVectorTensorMerge {
         let m = shape[0], n = shape[1], r = min(m, n)
         let k = Int(Double(r) * (1 / Double(T)))
         var sumU = _Matrix(zeros: m, r), sumV = _Matrix(zeros: r, n)
-        var sumS = [Float](repeating: 0, count: r)
-        for t in 0..<T {
-            let tau = _Matrix(rows: m, columns: n, values: Array(taus[(t * m * n)..<((t + 1) * m * n)]))
-            let f = try tau.svd(method: "tsv", key: name)
-            for i in 0..<m { for j in 0..<k { sumU.values[i * r + t * k + j] = f.u[i * r + j] } }
-            for j in 0..<k { sumS[t * k + j] = f.s[j] }
-            for j in 0..<k { for c in 0..<n { sumV.values[(t * k + j) * n + c] = f.vt[j * n + c] } }
+        var sumS = [Double](repeating: 0, count: r)
+        if k > 0 {
+            for t in 0..<T {
+                let tau = _Matrix(rows: m, columns: n, floats: UnsafeBufferPointer(rebasing: taus[(t * m * n)..<((t + 1) * m * n)]))
+                let f = try tau.topSingular(k, method: "tsv", key: name)
+                sumU.place(columns: f.u, at: t * k)
+                sumV.place(rows: f.vt, at: t * k)
+                for j in 0..<k { sumS[t * k + j] = f.s[j] }
+            }
         }
-        let u = try sumU.orthogonalized(method: "tsv", key: name)
-        let v = try sumV.orthogonalized(method: "tsv", key: name)
-        return u.scalingColumns(sumS).times(v).values
+        let u = try sumU.polar(method: "tsv", key: name).q
+        let v = try sumV.polar(method: "tsv", key: name).q
+        return u.scalingColumns(sumS).times(v).floats
     }
 }

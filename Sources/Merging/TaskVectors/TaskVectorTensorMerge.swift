@@ -39,10 +39,3 @@ enum TaskVectorMatrices {
         return s
     }
 }
-
-extension TaskVectorMatrices {
-    /// The mean of `values` (`torch.mean` of singular values), summed in `Double`.
-    static func mean(_ values: [Float]) -> Float {
-        values.isEmpty ? 0 : Float(values.reduce(0.0) { $0 + Double($1) } / Double(values.count))
-    }
-}

@@ -1,36 +1,34 @@
 import Tensors
 
-/// Row-major dense matrices and the few operations the SVD merges need, on BLAS and LAPACK.
+/// A row-major dense `Double` matrix and the few operations the SVD merges need, on BLAS and
+/// LAPACK. The merges run in `Double` and round once at the end: singular vectors beside a nearly
+/// repeated singular value are as sensitive as ε·σ₁/gap, and `Float` would miss the authors'
+/// float32 results by more than their own error.
 struct _Matrix {
     var rows: Int
     var columns: Int
     /// rows × columns values, row-major.
-    var values: [Float]
+    var values: [Double]
 
-    init(rows: Int, columns: Int, values: [Float]) {
+    init(rows: Int, columns: Int, values: [Double]) {
         precondition(values.count == rows * columns, "matrix values")
         self.rows = rows
         self.columns = columns
         self.values = values
     }
 
+    init(rows: Int, columns: Int, floats: UnsafeBufferPointer<Float>) {
+        self.init(rows: rows, columns: columns, values: floats.map(Double.init))
+    }
+
     init(zeros rows: Int, _ columns: Int) {
-        self.init(rows: rows, columns: columns, values: [Float](repeating: 0, count: rows * columns))
+        self.init(rows: rows, columns: columns, values: [Double](repeating: 0, count: rows * columns))
     }
 
-    /// min(rows, columns).
-    var rank: Int { min(rows, columns) }
+    /// The values rounded to `Float`.
+    var floats: [Float] { values.map(Float.init) }
 
-    /// The thin SVD.
-    func svd(method: String, key: String) throws(MergeError) -> ThinSVD {
-        do {
-            return try ThinSVD(values, rows: rows, columns: columns)
-        } catch {
-            throw MergeError.invalidOption("\(method): the SVD of '\(key)' (\(rows)×\(columns)) failed: \(error)")
-        }
-    }
-
-    /// self · other (with either transposed).
+    /// op(self) · op(other).
     func times(_ other: _Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> _Matrix {
         let m = transposeSelf ? columns : rows, k = transposeSelf ? rows : columns
         let n = transposeOther ? other.rows : other.columns
@@ -40,7 +38,7 @@ struct _Matrix {
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 out.values.withUnsafeMutableBufferPointer { c in
-                    BLAS.sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                    BLAS.dgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
                                a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
                                c: c.baseAddress!, ldc: n)
                 }
@@ -50,26 +48,91 @@ struct _Matrix {
     }
 
     /// Each column j multiplied by `scale[j]`.
-    func scalingColumns(_ scale: [Float]) -> _Matrix {
+    func scalingColumns(_ scale: [Double]) -> _Matrix {
         var out = self
-        out.values.withUnsafeMutableBufferPointer { p in
-            for i in 0..<rows { for j in 0..<columns { p[i * columns + j] *= scale[j] } }
-        }
+        for i in 0..<rows { for j in 0..<columns { out.values[i * columns + j] *= scale[j] } }
         return out
     }
 
-    /// The nearest matrix with orthonormal columns (rows) in the Frobenius norm, P·Qᵀ from the
-    /// SVD P·Σ·Qᵀ: the orthogonal Procrustes step of TSV-M and Iso-CTS (`u @ vh` of
-    /// `torch.linalg.svd(x, full_matrices=False)`).
-    func orthogonalized(method: String, key: String) throws(MergeError) -> _Matrix {
-        let f = try svd(method: method, key: key)
-        return _Matrix(rows: rows, columns: f.rank, values: f.u).times(_Matrix(rows: f.rank, columns: columns, values: f.vt))
+    /// Columns `range`.
+    func columns(_ range: Range<Int>) -> _Matrix {
+        var out = _Matrix(zeros: rows, range.count)
+        for i in 0..<rows { for j in range { out.values[i * range.count + j - range.lowerBound] = values[i * columns + j] } }
+        return out
     }
-}
 
-extension ThinSVD {
-    /// U as a matrix (rows × rank).
-    var uMatrix: _Matrix { _Matrix(rows: rows, columns: rank, values: u) }
-    /// Vᵀ as a matrix (rank × columns).
-    var vtMatrix: _Matrix { _Matrix(rows: rank, columns: columns, values: vt) }
+    /// Rows `range`.
+    func rows(_ range: Range<Int>) -> _Matrix {
+        _Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+    }
+
+    /// Writes `block` into columns starting at `column`.
+    mutating func place(columns block: _Matrix, at column: Int) {
+        for i in 0..<rows { for j in 0..<block.columns { values[i * columns + column + j] = block.values[i * block.columns + j] } }
+    }
+
+    /// Writes `block` into rows starting at `row`.
+    mutating func place(rows block: _Matrix, at row: Int) {
+        values.replaceSubrange((row * columns)..<((row + block.rows) * columns), with: block.values)
+    }
+
+    /// The eigendecomposition of the Gram matrix of the smaller side (AᵀA for a tall matrix, AAᵀ
+    /// for a wide one): σ_j² and the singular vectors of that side.
+    private func gramEigen(method: String, key: String) throws(MergeError) -> SymmetricEigen {
+        let tall = rows >= columns
+        let gram = tall ? times(self, transposeSelf: true) : times(self, transposeOther: true)
+        do {
+            return try SymmetricEigen(gram.values, n: gram.rows)
+        } catch {
+            throw MergeError.invalidOption("\(method): the eigendecomposition of '\(key)' (\(rows)×\(columns)) failed: \(error)")
+        }
+    }
+
+    /// The k largest singular triplets A ≈ U_k · diag(S_k) · V_kᵀ (U_k rows×k, V_kᵀ k×columns),
+    /// from the Gram matrix's eigenvectors: the short side's vectors directly, the long side's as
+    /// A·v/σ (zero where σ = 0, where a thin SVD's vector is arbitrary and multiplies 0).
+    func topSingular(_ k: Int, method: String, key: String) throws(MergeError) -> (u: _Matrix, s: [Double], vt: _Matrix) {
+        let eigen = try gramEigen(method: method, key: key)
+        let short = eigen.n
+        let s = (0..<k).map { (max(eigen.values[$0], 0)).squareRoot() }
+        let vectors = _Matrix(rows: k, columns: short, values: Array(eigen.vectors[0..<(k * short)]))
+        let inverse = s.map { $0 > 0 ? 1 / $0 : 0 }
+        if rows >= columns {
+            // V_kᵀ = the eigenvectors; U_k = A · V_k / σ.
+            return (times(vectors, transposeOther: true).scalingColumns(inverse), s, vectors)
+        }
+        // U_k = the eigenvectors (as columns); V_kᵀ = U_kᵀ · A / σ.
+        var vt = vectors.times(self)
+        for j in 0..<k { for c in 0..<columns { vt.values[j * columns + c] *= inverse[j] } }
+        return (vectors.transposed, s, vt)
+    }
+
+    /// The transpose.
+    var transposed: _Matrix {
+        var out = _Matrix(zeros: columns, rows)
+        for i in 0..<rows { for j in 0..<columns { out.values[j * rows + i] = values[i * columns + j] } }
+        return out
+    }
+
+    /// The nearest matrix with orthonormal columns (rows, for a wide matrix) in the Frobenius norm,
+    /// P·Qᵀ of the SVD P·Σ·Qᵀ — the orthogonal Procrustes step of TSV-M and Iso-CTS, `u @ vh` of
+    /// `torch.linalg.svd(x, full_matrices=False)` — as A·(AᵀA)^(−1/2) (or (AAᵀ)^(−1/2)·A), with
+    /// every singular value: σ = √λ of the Gram matrix, descending.
+    ///
+    /// Directions with σ ≤ 1e-7·σ₁ (beyond float32's resolution; exactly zero for the zero slots
+    /// of TSV's bases) are left out: there the thin SVD's vectors are arbitrary, and in the merges
+    /// they multiply a zero (or float32-noise) singular value.
+    func polar(method: String, key: String) throws(MergeError) -> (q: _Matrix, s: [Double]) {
+        let eigen = try gramEigen(method: method, key: key)
+        let n = eigen.n
+        let s = eigen.values.map { max($0, 0).squareRoot() }
+        let cutoff = (s.first ?? 0) * 1e-7
+        let kept = s.firstIndex { $0 <= cutoff } ?? n
+        // W = E_kᵀ · diag(1/σ) · E_k: the inverse square root of the Gram matrix on its range.
+        let e = _Matrix(rows: kept, columns: n, values: Array(eigen.vectors[0..<(kept * n)]))
+        var scaled = e
+        for j in 0..<kept { for c in 0..<n { scaled.values[j * n + c] /= s[j] } }
+        let w = e.times(scaled, transposeSelf: true)
+        return (rows >= columns ? times(w) : w.times(self), s)
+    }
 }
