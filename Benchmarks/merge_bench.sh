@@ -18,7 +18,6 @@ DIR=${LINES_BENCH_DIR:-/tmp/lines-bench}
 OUT=$DIR/out
 MERGEKIT=${MERGEKIT:-$(command -v mergekit-pytorch || echo /tmp/mkvenv/bin/mergekit-pytorch)}
 mkdir -p "$OUT"
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
 
 BENCH_FORMAT=both
 [ "$FORMATS" = safetensors ] && BENCH_FORMAT=safetensors
@@ -27,18 +26,7 @@ python3 Scripts/bench_models.py "$DIR" "$N" "$BENCH_FORMAT"
 swift build -c release --product lines >/dev/null
 LINES=$(swift build -c release --show-bin-path)/lines
 
-declare -A WALL RSS
-measure() { # name cmd...
-  local name=$1; shift
-  sync
-  if /usr/bin/time -v -o "$OUT/$name.time" "$@" >"$OUT/$name.log" 2>&1; then
-    WALL[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); s=0; for(i=1;i<=length(a);i++) s=s*60+a[i]; print s}' "$OUT/$name.time")
-    RSS[$name]=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$OUT/$name.time")
-    printf '%-28s %8.2f s %8s MB\n' "$name" "${WALL[$name]}" "${RSS[$name]}"
-  else
-    echo "$name: FAILED ($(grep -h -o 'Command terminated by signal [0-9]*' "$OUT/$name.time" || echo "exit status $(awk -F': ' '/Exit status/ {print $2}' "$OUT/$name.time")"), peak RSS $(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$OUT/$name.time") MB; see $OUT/$name.log)"
-  fi
-}
+source Benchmarks/measure.sh
 
 echo "== $N tasks, formats: $FORMATS; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), \
 $(grep -o -w -m1 'avx512f' /proc/cpuinfo >/dev/null && echo AVX-512 || (grep -q -w avx2 /proc/cpuinfo && echo 'AVX2, no AVX-512' || echo 'no AVX2'))"

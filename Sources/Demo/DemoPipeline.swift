@@ -161,6 +161,13 @@ public final class DemoPipeline: @unchecked Sendable {
         }
     }
 
+    /// The merge rows (each run plain and with LiNeS), in the report's order; Consensus follows
+    /// (it needs the TALL masks run first).
+    static let mergeMethods: [(String, [String])] = [
+        ("TA", ["method=sum"]), ("TIES", ["method=ties"]), ("TSV-M", ["method=tsv"]), ("Iso-C", ["method=iso_c"]),
+        ("Iso-CTS", ["method=iso_cts"]), ("DARE", ["method=dare"]), ("Breadcrumbs", ["method=breadcrumbs"]),
+    ]
+
     /// The paper's experiments through the runner.
     func experiments() throws -> DemoResults {
         let names = tasks.map(\.name)
@@ -180,7 +187,7 @@ public final class DemoPipeline: @unchecked Sendable {
         }
         var results = DemoResults(tasks: tasks.map { DemoResults.TaskInfo(name: $0.name, summary: $0.summary, classes: $0.classNames.count) })
         results.zeroshot = try run("zero-shot", ["method=zeroshot"])
-        for (key, args) in [("TA", ["method=sum"]), ("TIES", ["method=ties"])] {
+        for (key, args) in DemoPipeline.mergeMethods {
             results.merges.append(.init(method: key, lines: false, outcome: try run(key, args)))
             results.merges.append(.init(method: key, lines: true, outcome: try run(key + "+LiNeS", args + ["method.apply_lines=true"])))
         }

@@ -90,7 +90,7 @@ public struct DemoReport: Sendable {
         tables["merging"] = [mergeHeader] + mergeRows
         document.add(.heading("Multi-task merging (test; normalized = % of each task's fine-tuned accuracy)"))
         document.add(.table(header: mergeHeader, rows: mergeRows))
-        for base in ["TA", "TIES", "Consensus"] {
+        for base in DemoPipeline.mergeMethods.map(\.0) + ["Consensus"] {
             guard let plain = r.merges.first(where: { $0.method == base && !$0.lines }),
                   let lines = r.merges.first(where: { $0.method == base && $0.lines }),
                   let a = DemoResults.value(plain.outcome, "test", "avg_normalized_top1"),

@@ -1,3 +1,4 @@
+import Tensors
 import ArgumentParser
 import CLIP
 import Demo

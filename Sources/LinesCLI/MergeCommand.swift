@@ -1,3 +1,4 @@
+import Tensors
 import ArgumentParser
 import Foundation
 import Merging
@@ -191,6 +192,8 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        // The SVD methods run on OpenBLAS/LAPACK: its fast kernels where it misdetects the CPU.
+        OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         if let config { return try runConfig(file: config) }
         if trim == "per-tensor" { return try runConfig(file: nil) }
         let tasks = finetuned.map(TaskCheckpoint.init(argument:))

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Checkpoints
 import Tensors
@@ -33,79 +34,153 @@ extension _Engine {
         }
     }
 
+    /// One gathered tensor on its way to the output: its index, θ0, every τ_t (nil: all zero), and
+    /// once merged, τ_MTL and ‖Σ_t τ_t‖₁.
+    private final class _Pending: @unchecked Sendable {
+        let key: Int
+        var base: [Float]
+        var taus: [Float]?
+        var merged: [Float]?
+        var summedNorm = 0.0
+        var error: Error?
+        init(key: Int, count: Int) {
+            self.key = key
+            base = [Float](repeating: 0, count: count)
+        }
+    }
+
+    /// Gathers tensors one by one from the stream and merges each on a worker as soon as it is
+    /// gathered (one core each, OpenBLAS single-threaded: LAPACK's eigensolvers are mostly serial,
+    /// and an OpenBLAS thread spinning beside one wastes the other core; results do not depend on
+    /// the thread count), while the stream thread writes the merged tensors in flattening order.
+    /// At most `threads + 1` tensors are between gathering and writing.
     private func gatherAndMerge(_ method: any TaskVectorTensorMerge, seed: UInt64, to output: URL, taskVectorOnly: Bool,
                                 tensors: [TensorInfo]?, scale: @escaping (String) -> (Float, Float?)) throws -> PerTensorStats {
         let T = self.T
         var file = try _Output(url: output, inputs: inputs, tensors: tensors, allowInPlace: false)
-        let largest = inputs.tensors.map(\.count).max() ?? 0
-        let base = UnsafeMutablePointer<Float>.allocate(capacity: max(1, largest))
-        defer { base.deallocate() }
-        var taus: UnsafeMutablePointer<Float>?
-        var tausCapacity = 0
-        defer { taus?.deallocate() }
-        var gathered = false
         var stats = PerTensorStats()
+        var current: _Pending?
+        var queue: [_Pending] = []
+        let lock = NSLock()
+        let slots = DispatchSemaphore(value: max(1, Parallel.threadCount) + 1)
+        let finished = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        BLASThreads.setThreads(1)
+        defer { BLASThreads.useAllThreads() }
+        func done(_ p: _Pending) -> Bool { lock.lock(); defer { lock.unlock() }; return p.merged != nil || p.error != nil }
+        // Writes the merged tensors at the head of the queue; with `all`, waits for every one.
+        func drain(all: Bool) throws {
+            while let p = queue.first {
+                if !done(p) {
+                    guard all else { return }
+                    finished.wait()
+                    continue
+                }
+                queue.removeFirst()
+                defer { slots.signal() }
+                if let error = p.error { throw error }
+                try write(p)
+            }
+        }
+        func write(_ p: _Pending) throws {
+            let info = inputs.tensors[p.key]
+            let n = info.count
+            stats.normSummed += p.summedNorm
+            let (lambda, outer) = scale(info.name)
+            var norm = 0.0
+            var nonZero = 0
+            var values = p.merged ?? []
+            p.merged = nil
+            values.withUnsafeMutableBufferPointer { v in
+                for j in 0..<n {
+                    norm += Double(abs(v[j]))
+                    var x = v[j] * lambda
+                    if let outer { x *= outer }
+                    if x != 0 { nonZero += 1 }
+                    v[j] = taskVectorOnly ? x : p.base[j] + x
+                }
+            }
+            stats.normMerged += norm
+            stats.nonZero += nonZero
+            try values.withUnsafeBufferPointer { v in try file.finishTensor(tensors?[p.key] ?? info, key: p.key, values: v) }
+        }
+        func submit(_ p: _Pending) {
+            DispatchQueue.global().async(group: group) {
+                let info = self.inputs.tensors[p.key]
+                var merged: [Float]?
+                var failure: Error?
+                var summed = 0.0
+                if let taus = p.taus {
+                    do {
+                        merged = try taus.withUnsafeBufferPointer { all in
+                            try method.merge(all, taskCount: T, name: info.name, shape: info.shape,
+                                             seed: _Engine.tensorSeed(seed, name: info.name))
+                        }
+                        precondition(merged?.count == info.count, "a per-tensor merge returned \(merged?.count ?? 0) values for \(info.count)")
+                    } catch {
+                        failure = error
+                    }
+                    let n = info.count
+                    for j in 0..<n {
+                        var s: Float = 0
+                        for t in 0..<T { s += taus[t * n + j] }
+                        summed += Double(abs(s))
+                    }
+                }
+                lock.lock()
+                p.taus = nil
+                p.summedNorm = summed
+                p.merged = merged
+                p.error = failure
+                lock.unlock()
+                finished.signal()
+            }
+        }
+        // A slot for tensor `key`: waits for (and writes) the oldest ones when all are taken.
+        func begin(_ key: Int) throws -> _Pending {
+            while slots.wait(timeout: .now()) == .timedOut {
+                finished.wait()
+                try drain(all: false)
+            }
+            return _Pending(key: key, count: inputs.tensors[key].count)
+        }
         do {
+            defer { group.wait() }
             try stream.sweep("writing \(output.lastPathComponent)") { c in
                 let n = c.info.count
-                (base + c.start).update(from: c.base, count: c.count)
-                if !gathered {
+                if current?.key != c.key { current = try begin(c.key) }
+                guard let p = current else { return }
+                p.base.withUnsafeMutableBufferPointer { b in (b.baseAddress! + c.start).update(from: c.base, count: c.count) }
+                if p.taus == nil {
                     var zero = true
                     for t in 0..<T where zero {
                         let f = c.tasks[t]
                         for j in 0..<c.count where f[j] != c.base[j] { zero = false; break }
                     }
                     if zero { return }
-                    if tausCapacity < T * n {
-                        taus?.deallocate()
-                        taus = .allocate(capacity: T * n)
-                        tausCapacity = T * n
-                    }
                     // The chunks before this one held τ = 0.
-                    for t in 0..<T { (taus! + t * n).initialize(repeating: 0, count: c.start) }
-                    gathered = true
+                    p.taus = [Float](repeating: 0, count: T * n)
                 }
-                guard let taus else { return }
-                for t in 0..<T {
-                    let f = c.tasks[t], dst = taus + t * n + c.start
-                    for j in 0..<c.count { dst[j] = f[j] - c.base[j] }
+                p.taus!.withUnsafeMutableBufferPointer { taus in
+                    for t in 0..<T {
+                        let f = c.tasks[t], dst = taus.baseAddress! + t * n + c.start
+                        for j in 0..<c.count { dst[j] = f[j] - c.base[j] }
+                    }
                 }
             } endOfTensor: { ki in
-                let info = self.inputs.tensors[ki]
-                let n = info.count
-                var merged: [Float]
-                if gathered, let taus {
-                    let all = UnsafeBufferPointer(start: UnsafePointer(taus), count: T * n)
-                    merged = try method.merge(all, taskCount: T, name: info.name, shape: info.shape,
-                                              seed: _Engine.tensorSeed(seed, name: info.name))
-                    precondition(merged.count == n, "a per-tensor merge returned \(merged.count) values for \(n)")
-                    var summed = 0.0
-                    for j in 0..<n {
-                        var s: Float = 0
-                        for t in 0..<T { s += taus[t * n + j] }
-                        summed += Double(abs(s))
-                    }
-                    stats.normSummed += summed
+                // A tensor without values (no chunk) still has its place in the output.
+                let p = try current ?? begin(ki)
+                current = nil
+                queue.append(p)
+                if p.taus == nil {
+                    // τ = 0 merges to 0 (every per-tensor method gives it): nothing to compute.
+                    p.merged = [Float](repeating: 0, count: self.inputs.tensors[ki].count)
                 } else {
-                    merged = [Float](repeating: 0, count: n)
+                    submit(p)
                 }
-                gathered = false
-                let (lambda, outer) = scale(info.name)
-                var norm = 0.0
-                var nonZero = 0
-                merged.withUnsafeMutableBufferPointer { v in
-                    for j in 0..<n {
-                        norm += Double(abs(v[j]))
-                        var x = v[j] * lambda
-                        if let outer { x *= outer }
-                        if x != 0 { nonZero += 1 }
-                        v[j] = taskVectorOnly ? x : base[j] + x
-                    }
-                }
-                stats.normMerged += norm
-                stats.nonZero += nonZero
-                try merged.withUnsafeBufferPointer { v in try file.finishTensor(tensors?[ki] ?? info, key: ki, values: v) }
+                try drain(all: false)
             }
+            try drain(all: true)
             try file.commit()
         } catch {
             file.abandon()

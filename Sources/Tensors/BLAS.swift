@@ -22,6 +22,13 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The upper triangle of C = A·Aᵀ (`transpose`: Aᵀ·A) for row-major A (n×k; k×n transposed), in
+    /// `Double`: half the products of the full Gram matrix.
+    public static func dsyrk(transpose: Bool = false, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                             c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(lda), 0, c, Int32(ldc))
+    }
+
     /// ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` in `Double`.
     public static func dgemm(
         transposeA: Bool = false, transposeB: Bool = false,

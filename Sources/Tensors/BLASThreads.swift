@@ -15,6 +15,13 @@ public enum BLASThreads {
         return try body()
     }
 
+    /// Sets OpenBLAS to `count` threads (for a phase whose callers run in parallel themselves).
+    public static func setThreads(_ count: Int) {
+        #if canImport(CBLAS)
+        openblas_set_num_threads(Int32(max(1, count)))
+        #endif
+    }
+
     /// Sets OpenBLAS to `Parallel.threadCount` threads (`LINES_THREADS` or the core count).
     public static func useAllThreads() {
         #if canImport(CBLAS)

@@ -32,7 +32,8 @@ public struct SymmetricEigen: Sendable {
         }
     }
 
-    /// Decomposes the symmetric matrix `a` (n × n values, row-major; only one triangle is read).
+    /// Decomposes the symmetric matrix `a` (n × n values, row-major; only its upper triangle is
+    /// read, as ``BLAS/dsyrk(n:k:a:lda:c:)`` writes it).
     public init(_ a: [Double], n: Int) throws(Failure) {
         guard n >= 0, a.count == n * n else { throw .wrongCount(n: n, count: a.count) }
         guard n < 46_000 else { throw .tooLarge(n: n) }
@@ -41,7 +42,8 @@ public struct SymmetricEigen: Sendable {
         for v in a where !v.isFinite { throw .nonFinite(n: n) }
         var z = a
         var w = [Double](repeating: 0, count: n)
-        var jobz: CChar = 0x56, uplo: CChar = 0x55 // "V", "U"
+        // The row-major upper triangle is LAPACK's (column-major) lower one.
+        var jobz: CChar = 0x56, uplo: CChar = 0x4C // "V", "L"
         var nn = Int32(n), lda = Int32(n), lwork: Int32 = -1, liwork: Int32 = -1, info: Int32 = 0
         var query = 0.0
         var iquery: Int32 = 0
@@ -66,6 +68,90 @@ public struct SymmetricEigen: Sendable {
         var v = [Double](repeating: 0, count: n * n)
         for j in 0..<n {
             let src = (n - 1 - j) * n
+            for i in 0..<n { v[j * n + i] = z[src + i] }
+        }
+        vectors = v
+    }
+
+    /// The `largest` greatest eigenpairs only, much cheaper than all of them when `largest` ≪ n:
+    /// the tridiagonal reduction (`dsytrd`), MRRR on the wanted index range (`dstemr`; `dsyevr`
+    /// itself falls back to bisection and inverse iteration for a partial range) and the
+    /// back-transformation of those vectors only (`dormtr`). `values` has `largest` entries,
+    /// descending, and `vectors` `largest` rows.
+    public init(_ a: [Double], n: Int, largest k: Int) throws(Failure) {
+        guard n >= 0, a.count == n * n, k >= 0, k <= n else { throw .wrongCount(n: n, count: a.count) }
+        guard n < 46_000 else { throw .tooLarge(n: n) }
+        self.n = n
+        if n == 0 || k == 0 { values = []; vectors = []; return }
+        for v in a where !v.isFinite { throw .nonFinite(n: n) }
+        var reduced = a
+        var uplo: CChar = 0x4C // "L": the row-major upper triangle
+        var nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n), tau = [Double](repeating: 0, count: max(1, n - 1))
+        var lwork: Int32 = -1
+        var query = 0.0
+        #if canImport(Accelerate)
+        dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &query, &lwork, &info)
+        #else
+        dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &query, &lwork, &info, 1)
+        #endif
+        var work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
+        lwork = Int32(work.count)
+        #if canImport(Accelerate)
+        dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &work, &lwork, &info)
+        #else
+        dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &work, &lwork, &info, 1)
+        #endif
+        if info != 0 { throw .lapack(info: Int(info)) }
+        // MRRR on T for eigenvalues n−k+1 … n (1-based, ascending).
+        var jobz: CChar = 0x56, range: CChar = 0x49 // "V", "I"
+        var vl = 0.0, vu = 0.0, il = Int32(n - k + 1), iu = Int32(n), found: Int32 = 0, ldz = Int32(n), nzc = Int32(k)
+        var tryrac: Int32 = 1
+        var w = [Double](repeating: 0, count: n)
+        var z = [Double](repeating: 0, count: n * k)
+        var isuppz = [Int32](repeating: 0, count: 2 * k)
+        var liwork: Int32 = -1
+        var iquery: Int32 = 0
+        func stemr(_ work: UnsafeMutablePointer<Double>, _ iwork: UnsafeMutablePointer<Int32>) {
+            #if canImport(Accelerate)
+            dstemr_(&jobz, &range, &nn, &d, &e, &vl, &vu, &il, &iu, &found, &w, &z, &ldz, &nzc, &isuppz, &tryrac,
+                    work, &lwork, iwork, &liwork, &info)
+            #else
+            dstemr_(&jobz, &range, &nn, &d, &e, &vl, &vu, &il, &iu, &found, &w, &z, &ldz, &nzc, &isuppz, &tryrac,
+                    work, &lwork, iwork, &liwork, &info, 1, 1)
+            #endif
+        }
+        lwork = -1
+        stemr(&query, &iquery)
+        if info != 0 { throw .lapack(info: Int(info)) }
+        work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
+        var iwork = [Int32](repeating: 0, count: max(1, Int(iquery)))
+        lwork = Int32(work.count)
+        liwork = Int32(iwork.count)
+        work.withUnsafeMutableBufferPointer { wp in iwork.withUnsafeMutableBufferPointer { ip in stemr(wp.baseAddress!, ip.baseAddress!) } }
+        if info != 0 || Int(found) != k { throw .lapack(info: Int(info)) }
+        // Z ← Q·Z: the eigenvectors of A.
+        var side: CChar = 0x4C, trans: CChar = 0x4E // "L", "N"
+        var kk = Int32(k)
+        lwork = -1
+        #if canImport(Accelerate)
+        dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &query, &lwork, &info)
+        #else
+        dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &query, &lwork, &info, 1, 1, 1)
+        #endif
+        work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
+        lwork = Int32(work.count)
+        #if canImport(Accelerate)
+        dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &work, &lwork, &info)
+        #else
+        dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &work, &lwork, &info, 1, 1, 1)
+        #endif
+        if info != 0 { throw .lapack(info: Int(info)) }
+        // Ascending from λ_{n−k}: reverse to descending; column j of z is row j here.
+        values = w[0..<k].reversed()
+        var v = [Double](repeating: 0, count: k * n)
+        for j in 0..<k {
+            let src = (k - 1 - j) * n
             for i in 0..<n { v[j * n + i] = z[src + i] }
         }
         vectors = v

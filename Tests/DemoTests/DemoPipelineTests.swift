@@ -22,7 +22,9 @@ struct DemoPipelineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let settings = DemoSettings(quick: true, output: dir.appendingPathComponent("out"), cache: dir.appendingPathComponent("cache"))
         let results = try DemoPipeline(settings: settings).run()
-        #expect(results.merges.map(\.label) == ["TA", "TA+LiNeS", "TIES", "TIES+LiNeS", "Consensus", "Consensus+LiNeS"])
+        #expect(results.merges.map(\.label) == ["TA", "TA+LiNeS", "TIES", "TIES+LiNeS", "TSV-M", "TSV-M+LiNeS", "Iso-C", "Iso-C+LiNeS",
+                                                 "Iso-CTS", "Iso-CTS+LiNeS", "DARE", "DARE+LiNeS", "Breadcrumbs", "Breadcrumbs+LiNeS",
+                                                 "Consensus", "Consensus+LiNeS"])
         #expect(results.singleTask.count == FashionTask.suite.count)
         #expect(results.finetunedAccuracy.count == 2 * FashionTask.suite.count)
         let report = DemoReport(results)
@@ -31,7 +33,9 @@ struct DemoPipelineTests {
             #expect(table.count > 1, "\(name)")
             for row in table { #expect(!row.contains("-"), "\(name): \(row)") }
         }
-        #expect(report.verdicts.count == 4)
+        // One per merge method with a LiNeS row (TA, TIES, TSV-M, Iso-C, Iso-CTS, DARE, Breadcrumbs,
+        // Consensus) and the single-task one.
+        #expect(report.verdicts.count == 9)
         let html = report.document.html()
         #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))

@@ -8,7 +8,7 @@ struct MergeMethodRegistryTests {
     @Test("every unit has a unique name and run name, found again by both")
     func names() {
         let methods = MergeMethod.allCases
-        #expect(methods.map(\.rawValue) == ["sum", "average", "ties", "consensus", "mag-masking"])
+        #expect(methods.map(\.rawValue) == ["sum", "average", "ties", "consensus", "mag-masking", "tsv", "iso-c", "iso-cts", "dare", "breadcrumbs"])
         #expect(Set(methods.map(\.rawValue)).count == methods.count)
         #expect(Set(methods.map(\.info.runName)).count == methods.count)
         for m in methods {

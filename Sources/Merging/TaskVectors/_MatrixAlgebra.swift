@@ -78,11 +78,21 @@ struct _Matrix {
 
     /// The eigendecomposition of the Gram matrix of the smaller side (AᵀA for a tall matrix, AAᵀ
     /// for a wide one): σ_j² and the singular vectors of that side.
-    private func gramEigen(method: String, key: String) throws(MergeError) -> SymmetricEigen {
+    /// With `largest`, only that many greatest eigenpairs.
+    private func gramEigen(largest: Int? = nil, method: String, key: String) throws(MergeError) -> SymmetricEigen {
         let tall = rows >= columns
-        let gram = tall ? times(self, transposeSelf: true) : times(self, transposeOther: true)
+        let n = min(rows, columns)
+        var gram = [Double](repeating: 0, count: n * n)
+        if n > 0 {
+            values.withUnsafeBufferPointer { a in
+                gram.withUnsafeMutableBufferPointer { c in
+                    BLAS.dsyrk(transpose: tall, n: n, k: max(rows, columns), a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
         do {
-            return try SymmetricEigen(gram.values, n: gram.rows)
+            if let largest, largest < n { return try SymmetricEigen(gram, n: n, largest: largest) }
+            return try SymmetricEigen(gram, n: n)
         } catch {
             throw MergeError.invalidOption("\(method): the eigendecomposition of '\(key)' (\(rows)×\(columns)) failed: \(error)")
         }
@@ -92,7 +102,7 @@ struct _Matrix {
     /// from the Gram matrix's eigenvectors: the short side's vectors directly, the long side's as
     /// A·v/σ (zero where σ = 0, where a thin SVD's vector is arbitrary and multiplies 0).
     func topSingular(_ k: Int, method: String, key: String) throws(MergeError) -> (u: _Matrix, s: [Double], vt: _Matrix) {
-        let eigen = try gramEigen(method: method, key: key)
+        let eigen = try gramEigen(largest: k, method: method, key: key)
         let short = eigen.n
         let s = (0..<k).map { (max(eigen.values[$0], 0)).squareRoot() }
         let vectors = _Matrix(rows: k, columns: short, values: Array(eigen.vectors[0..<(k * short)]))
