@@ -67,6 +67,8 @@ extension _Engine {
         let group = DispatchGroup()
         BLASThreads.setThreads(1)
         defer { BLASThreads.useAllThreads() }
+        // Tens of MB per tensor and task: reuse freed pages instead of faulting in fresh ones.
+        MergekitMerger.keepLargeAllocations()
         func done(_ p: _Pending) -> Bool { lock.lock(); defer { lock.unlock() }; return p.merged != nil || p.error != nil }
         // Writes the merged tensors at the head of the queue; with `all`, waits for every one.
         func drain(all: Bool) throws {
@@ -120,11 +122,14 @@ extension _Engine {
                     } catch {
                         failure = error
                     }
+                    // Σ_t τ_t in the same order per entry (t ascending), task by task so it vectorizes.
                     let n = info.count
-                    for j in 0..<n {
-                        var s: Float = 0
-                        for t in 0..<T { s += taus[t * n + j] }
-                        summed += Double(abs(s))
+                    var sums = Array(taus[0..<n])
+                    sums.withUnsafeMutableBufferPointer { s in
+                        taus.withUnsafeBufferPointer { all in
+                            for t in 1..<max(1, T) { let row = all.baseAddress! + t * n; for j in 0..<n { s[j] += row[j] } }
+                        }
+                        for j in 0..<n { summed += Double(abs(s[j])) }
                     }
                 }
                 lock.lock()
@@ -158,8 +163,11 @@ extension _Engine {
                         for j in 0..<c.count where f[j] != c.base[j] { zero = false; break }
                     }
                     if zero { return }
-                    // The chunks before this one held τ = 0.
-                    p.taus = [Float](repeating: 0, count: T * n)
+                    // Filled chunk by chunk below; the chunks before this one held τ = 0.
+                    p.taus = [Float](unsafeUninitializedCapacity: T * n) { buffer, count in
+                        for t in 0..<T { (buffer.baseAddress! + t * n).initialize(repeating: 0, count: c.start) }
+                        count = T * n
+                    }
                 }
                 p.taus!.withUnsafeMutableBufferPointer { taus in
                     for t in 0..<T {

@@ -6,9 +6,9 @@ struct IsoCMerge: TaskVectorTensorMerge {
     func merge(_ taus: UnsafeBufferPointer<Float>, taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
         var mean = TaskVectorMatrices.sum(taus, taskCount: T)
         let d = Float(T)
-        for j in mean.indices { mean[j] /= d }
+        mean.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] /= d } }
         guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else { return mean }
-        for j in mean.indices { mean[j] *= d }
+        mean.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] *= d } }
         let summed = mean.withUnsafeBufferPointer { _Matrix(rows: shape[0], columns: shape[1], floats: $0) }
         let f = try summed.polar(method: "iso_c", key: name)
         let flat = f.s.reduce(0, +) / Double(f.s.count)
