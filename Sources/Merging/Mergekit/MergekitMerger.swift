@@ -66,7 +66,7 @@ public enum MergekitMerger {
             map = architecture.map { LayerMap(architecture: $0, names: names) }
         }
         if config.lines != nil {
-            guard inputs.method.mergesTaskVectors else {
+            guard inputs.method.mergesTaskVectors, !inputs.method.usesBase || config.baseModel != nil else {
                 throw MergeError.badConfig(file: file, reason: "lines: LiNeS scales a merged task vector, and \(config.mergeMethod) does not produce one (use task_arithmetic, ties, dare_*, breadcrumbs*, della*)")
             }
             guard let map, map.layerCount > 0 else { throw MergeError.noResidualBlocks(pattern: options.layerPattern) }
@@ -226,7 +226,7 @@ public enum MergekitMerger {
             for key in m.parameters.keys.sorted() where method.modelParameters[key] == nil && method.sharedParameters[key] == nil {
                 throw fail("models[\(i)].parameters.\(key) is not a parameter of \(method.name) (it takes \(parameterList(method)))")
             }
-            if m.model == baseRef && method.needsBase { continue }
+            if m.model == baseRef && method.usesBase { continue }
             for (key, def) in method.modelParameters.sorted(by: { $0.key < $1.key }) where def == nil && m.parameters[key] == nil && config.parameters[key] == nil {
                 throw fail("models[\(i)] (\(m.model)) needs parameters.\(key) for \(method.name)")
             }
@@ -234,7 +234,7 @@ public enum MergekitMerger {
             settings.append(m.parameters)
         }
         if let n = method.modelCount, refs.count != n {
-            throw fail("\(method.name) merges the base with exactly \(n) other model\(n == 1 ? "" : "s"); the config lists \(refs.count)")
+            throw fail("\(method.name) merges exactly \(n) model\(n == 1 ? "" : "s") besides the base; the config lists \(refs.count)")
         }
         guard !refs.isEmpty else { throw fail("models lists no model to merge besides the base") }
         func resolve(_ ref: String, _ key: String) throws -> URL {
@@ -315,7 +315,7 @@ public enum MergekitMerger {
         h.add("\(seed)")
         h.add(name)
         // The base is decoded only for methods that use it (linear takes the listed models alone).
-        let base = method.needsBase ? try inputs.base?.readFloat(name).scalars : nil
+        let base = method.usesBase ? try inputs.base?.readFloat(name).scalars : nil
         return TensorMergeInput(name: name, shape: info.shape, base: base,
                                 models: try inputs.models.map { try $0.readFloat(name).scalars },
                                 modelParameters: perModel, parameters: shared, seed: h.value)

@@ -8,6 +8,9 @@ public protocol TensorMergeMethod: Sendable {
     var summary: String { get }
     /// Whether a `base_model` is required (task-vector methods, SLERP).
     var needsBase: Bool { get }
+    /// Whether a `base_model` is used when the config has one (nuslerp: optional); by default
+    /// exactly when it is required.
+    var usesBase: Bool { get }
     /// Shared parameters and their defaults (`nil`: required).
     var sharedParameters: [String: Double?] { get }
     /// Per-model parameters and their defaults (`nil`: required).
@@ -24,6 +27,7 @@ public protocol TensorMergeMethod: Sendable {
 }
 
 extension TensorMergeMethod {
+    public var usesBase: Bool { needsBase }
     public var isRandom: Bool { false }
     public var modelCount: Int? { nil }
 }

@@ -7,7 +7,7 @@ public enum TensorMergeRegistry {
         TaskArithmeticFamily.dareLinear, TaskArithmeticFamily.dareTies,
         TaskArithmeticFamily.breadcrumbs, TaskArithmeticFamily.breadcrumbsTies,
         TaskArithmeticFamily.della, TaskArithmeticFamily.dellaLinear,
-        SlerpTensorMerge(), ModelStockTensorMerge(), PassthroughTensorMerge(),
+        SlerpTensorMerge(), NuSlerpTensorMerge(), ModelStockTensorMerge(), PassthroughTensorMerge(),
         SubspaceTensorMerge.tsv, SubspaceTensorMerge.isoC, SubspaceTensorMerge.isoCTS,
     ]
 
