@@ -19,6 +19,39 @@ struct IsoCTSMerge: TaskVectorTensorMerge {
         return r - taskSpecific
     }
 
+    /// The top k singular triplets of w − U_c U_cᵀ w (the part of τ_t outside the common space)
+    /// without forming it: with P = U_cᵀ w, its Gram matrix is wᵀw − PᵀP (tall) or
+    /// (I − U_cU_cᵀ) wwᵀ (I − U_cU_cᵀ) (wide), and the other side's vectors follow from w, U_c and P.
+    /// Saves the c×m×n product of U_c·P per task (c is 80 % of the rank).
+    static func outsideCommon(_ w: _Matrix, common uc: _Matrix, k: Int, key: String) throws(MergeError) -> (u: _Matrix, s: [Double], vt: _Matrix) {
+        let m = w.rows, n = w.columns
+        if m >= n {
+            let p = uc.times(w, transposeSelf: true)
+            var gram = w.gramUpper
+            let gp = p.rows > 0 ? p.gramUpperTransposed : _Matrix(zeros: n, n)
+            for i in 0..<n { for j in i..<n { gram.values[i * n + j] -= gp.values[i * n + j] } }
+            let eigen = try gram.symmetricEigen(largest: k, method: "iso_cts", key: key)
+            let s = (0..<k).map { max(eigen.values[$0], 0).squareRoot() }
+            let vt = _Matrix(rows: k, columns: n, values: Array(eigen.vectors[0..<(k * n)]))
+            var u = w.times(vt, transposeOther: true)
+            let correction = uc.times(p.times(vt, transposeOther: true))
+            for j in u.values.indices { u.values[j] -= correction.values[j] }
+            return (u.scalingColumns(s.map { $0 > 0 ? 1 / $0 : 0 }), s, vt)
+        }
+        // Wide: the projector onto the complement of the common space, applied on both sides.
+        var projector = uc.times(uc, transposeOther: true)
+        for j in projector.values.indices { projector.values[j] = -projector.values[j] }
+        for i in 0..<m { projector.values[i * m + i] += 1 }
+        let full = w.times(w, transposeOther: true)
+        let gram = projector.times(full).times(projector)
+        let eigen = try gram.symmetricEigen(largest: k, method: "iso_cts", key: key)
+        let s = (0..<k).map { max(eigen.values[$0], 0).squareRoot() }
+        let u = projector.times(_Matrix(rows: k, columns: m, values: Array(eigen.vectors[0..<(k * m)])), transposeOther: true)
+        var vt = u.times(w, transposeSelf: true)
+        for j in 0..<k { for c in 0..<n { vt.values[j * n + c] *= s[j] > 0 ? 1 / s[j] : 0 } }
+        return (u, s, vt)
+    }
+
     func merge(_ taus: UnsafeBufferPointer<Float>, taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
         guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else { return TaskVectorMatrices.runningMean(taus, taskCount: T) }
         let m = shape[0], n = shape[1], r = min(m, n)
@@ -33,11 +66,7 @@ struct IsoCTSMerge: TaskVectorTensorMerge {
         var combinedS = [Double](repeating: 0, count: r)
         for t in 0..<T where perTask > 0 {
             let w = _Matrix(rows: m, columns: n, floats: UnsafeBufferPointer(rebasing: taus[(t * m * n)..<((t + 1) * m * n)]))
-            // w − U_c U_cᵀ w: the part of τ_t outside the common space.
-            let projected = whole.u.times(whole.u.times(w, transposeSelf: true))
-            var rest = w
-            for j in rest.values.indices { rest.values[j] -= projected.values[j] }
-            let f = try rest.topSingular(perTask, method: "iso_cts", key: name)
+            let f = try Self.outsideCommon(w, common: whole.u, k: perTask, key: name)
             combinedU.place(columns: f.u, at: t * perTask)
             combinedV.place(rows: f.vt, at: t * perTask)
             for j in 0..<perTask { combinedS[t * perTask + j] = f.s[j] }

@@ -76,26 +76,51 @@ struct _Matrix {
         values.replaceSubrange((row * columns)..<((row + block.rows) * columns), with: block.values)
     }
 
-    /// The eigendecomposition of the Gram matrix of the smaller side (AᵀA for a tall matrix, AAᵀ
-    /// for a wide one): σ_j² and the singular vectors of that side.
-    /// With `largest`, only that many greatest eigenpairs.
-    private func gramEigen(largest: Int? = nil, method: String, key: String) throws(MergeError) -> SymmetricEigen {
+    /// The Gram matrix of the smaller side, AᵀA for a tall matrix, AAᵀ for a wide one (min × min,
+    /// row-major, upper triangle only: `dsyrk`).
+    var gramUpper: _Matrix {
         let tall = rows >= columns
         let n = min(rows, columns)
-        var gram = [Double](repeating: 0, count: n * n)
+        var gram = _Matrix(zeros: n, n)
         if n > 0 {
             values.withUnsafeBufferPointer { a in
-                gram.withUnsafeMutableBufferPointer { c in
+                gram.values.withUnsafeMutableBufferPointer { c in
                     BLAS.dsyrk(transpose: tall, n: n, k: max(rows, columns), a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: n)
                 }
             }
         }
-        do {
-            if let largest, largest < n { return try SymmetricEigen(gram, n: n, largest: largest) }
-            return try SymmetricEigen(gram, n: n)
-        } catch {
-            throw MergeError.invalidOption("\(method): the eigendecomposition of '\(key)' (\(rows)×\(columns)) failed: \(error)")
+        return gram
+    }
+
+    /// AᵀA whatever the shape (columns × columns, upper triangle only).
+    var gramUpperTransposed: _Matrix {
+        var gram = _Matrix(zeros: columns, columns)
+        if columns > 0 && rows > 0 {
+            values.withUnsafeBufferPointer { a in
+                gram.values.withUnsafeMutableBufferPointer { c in
+                    BLAS.dsyrk(transpose: true, n: columns, k: rows, a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: columns)
+                }
+            }
         }
+        return gram
+    }
+
+    /// The eigendecomposition of the symmetric matrix whose upper triangle `self` holds; with
+    /// `largest`, at least that many greatest eigenpairs (only those when they are at most half:
+    /// beyond that, all of them by divide and conquer cost less).
+    func symmetricEigen(largest: Int? = nil, method: String, key: String) throws(MergeError) -> SymmetricEigen {
+        do {
+            if let largest, 2 * largest <= rows { return try SymmetricEigen(values, n: rows, largest: largest) }
+            return try SymmetricEigen(values, n: rows)
+        } catch {
+            throw MergeError.invalidOption("\(method): the eigendecomposition for '\(key)' failed: \(error)")
+        }
+    }
+
+    /// The eigendecomposition of the Gram matrix of the smaller side: σ_j² and the singular
+    /// vectors of that side.
+    private func gramEigen(largest: Int? = nil, method: String, key: String) throws(MergeError) -> SymmetricEigen {
+        try gramUpper.symmetricEigen(largest: largest, method: method, key: key)
     }
 
     /// The k largest singular triplets A ≈ U_k · diag(S_k) · V_kᵀ (U_k rows×k, V_kᵀ k×columns),
