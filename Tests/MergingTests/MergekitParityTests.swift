@@ -33,7 +33,7 @@ struct MergekitParityTests {
     static let reductions: Set<String> = ["slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise"]
 
     @Test("deterministic methods give mergekit's bytes (slerp, nuslerp and model_stock within 1e-6 of each tensor's largest entry)",
-          arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "ties", "ties_unnormalized", "ties_gradient", "breadcrumbs",
+          arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "ties", "ties_unnormalized", "ties_gradient", "breadcrumbs",
                       "breadcrumbs_ties", "slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise",
                       "passthrough"])
     func parity(_ name: String) throws {
@@ -191,6 +191,8 @@ struct MergekitParityTests {
         ("merge_method: ties\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}]\ndtype: int8", "'dtype' must be a floating-point dtype"),
         ("merge_method: slerp\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "needs parameters.t"),
         ("merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a+lora}]", "LoRA"),
+        ("merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/c-tied\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}]",
+         "models/a/model.safetensors but \(FileManager.default.currentDirectoryPath)/Tests/Fixtures/mergekit/models/c-tied/model.safetensors ties it to its input embedding"),
         ("merge_method: nuslerp\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}]", "nuslerp merges exactly 2 models besides the base; the config lists 1"),
         ("merge_method: nuslerp\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1}}, {model: Tests/Fixtures/mergekit/models/b, parameters: {weight: 1}}]\nlines: {beta: 1}", "LiNeS scales a merged task vector"),
     ])

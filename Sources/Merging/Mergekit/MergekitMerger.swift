@@ -46,7 +46,19 @@ public enum MergekitMerger {
         var names: [String]
         /// `tokenizer_source` resolved (nil: the base's folder).
         var tokenizerFolder: URL?
+        /// Per model (same order as `models`), the tensors read under another name: a tied
+        /// `lm_head.weight` read as the input embedding, as mergekit's `tied_names` do.
+        var tied: [[String: String]] = []
+        /// The same for the base.
+        var baseTied: [String: String] = [:]
     }
+
+    /// The names a missing tensor is read under when a model ties it to another (mergekit's
+    /// architectures' `tied_names`: the output embedding is the input one).
+    static let tiedNames: [String: [String]] = [
+        "lm_head.weight": ["model.embed_tokens.weight", "model.decoder.embed_tokens.weight", "transformer.wte.weight",
+                           "model.embed_in.weight", "gpt_neox.embed_in.weight", "shared.weight"],
+    ]
 
     /// Merges as `config` says and writes `output`.
     /// - Throws: ``MergeError/badConfig(file:reason:)`` for anything the config asks that
@@ -259,21 +271,34 @@ public enum MergekitMerger {
         // Keys and shapes: every model as the reference (the base, else the first model).
         let reference = baseReader ?? readers[0]
         let names = reference.sortedNames
-        for r in ([baseReader].compactMap { $0 } + readers) where r !== reference {
+        // A model that ties its output embedding has no lm_head.weight: read its input embedding.
+        func substitutes(_ r: any CheckpointReader) throws -> [String: String] {
+            var found: [String: String] = [:]
             let theirs = Set(r.tensors.map(\.name))
-            if let missing = names.first(where: { !theirs.contains($0) }) {
-                throw MergeError.missingKey(key: missing, presentIn: reference.url.path, missingFrom: r.url.path)
+            for missing in names where !theirs.contains(missing) {
+                guard let tied = tiedNames[missing]?.first(where: { theirs.contains($0) }),
+                      r.info(tied)?.shape == reference.info(missing)?.shape else {
+                    throw MergeError.missingKey(key: missing, presentIn: reference.url.path, missingFrom: r.url.path)
+                }
+                found[missing] = tied
             }
             if let extra = r.sortedNames.first(where: { reference.info($0) == nil }) {
+                if tiedNames[extra] != nil {
+                    throw fail("tensor '\(extra)' is in \(r.url.path) but \(reference.url.path) ties it to its input embedding; a tied reference with untied models is not supported (make an untied model the base)")
+                }
                 throw MergeError.missingKey(key: extra, presentIn: r.url.path, missingFrom: reference.url.path)
             }
             for name in names {
-                let a = reference.info(name)?.shape ?? [], b = r.info(name)?.shape ?? []
+                let a = reference.info(name)?.shape ?? [], b = r.info(found[name] ?? name)?.shape ?? []
                 if a != b { throw MergeError.shapeMismatch(key: name, expected: a, found: b, reference: reference.url.path, file: r.url.path) }
             }
+            return found
         }
+        let tied = try readers.map { $0 === reference ? [:] : try substitutes($0) }
+        let baseTied = try baseReader.map { $0 === reference ? [:] : try substitutes($0) } ?? [:]
         return Inputs(method: method, base: baseReader, baseReference: baseRef, models: readers, modelReferences: refs,
-                      modelSettings: settings, reference: reference, names: names, tokenizerFolder: tokenizerFolder)
+                      modelSettings: settings, reference: reference, names: names, tokenizerFolder: tokenizerFolder,
+                      tied: tied, baseTied: baseTied)
     }
 
     static func parameterList(_ method: any TensorMergeMethod) -> String {
@@ -315,9 +340,9 @@ public enum MergekitMerger {
         h.add("\(seed)")
         h.add(name)
         // The base is decoded only for methods that use it (linear takes the listed models alone).
-        let base = method.usesBase ? try inputs.base?.readFloat(name).scalars : nil
+        let base = method.usesBase ? try inputs.base?.readFloat(inputs.baseTied[name] ?? name).scalars : nil
         return TensorMergeInput(name: name, shape: info.shape, base: base,
-                                models: try inputs.models.map { try $0.readFloat(name).scalars },
+                                models: try inputs.models.enumerated().map { i, m in try m.readFloat(inputs.tied[i][name] ?? name).scalars },
                                 modelParameters: perModel, parameters: shared, seed: h.value)
     }
 }
