@@ -108,6 +108,9 @@ struct Merge: ParsableCommand {
     @Option(help: "Seed of the random methods: dare, and dare_*, della* of --config (default 0).")
     var seed: UInt64?
 
+    @Option(help: "With --config: tensors only some models have: strict (an error, as mergekit), intersection (left out), union (a model without one uses the base's values there).")
+    var tensors: String?
+
     @Option(help: "With --config and a folder output: largest shard (5GB, 500MB, …; default 5GB).")
     var maxShardSize: String?
 
@@ -130,6 +133,9 @@ struct Merge: ParsableCommand {
         if let maxShardSize, ByteSize.parse(maxShardSize) == nil {
             throw ValidationError("--max-shard-size '\(maxShardSize)' is not a size like 5GB, 500MB or 1000000")
         }
+        if let tensors, MergekitMerger.TensorSet(rawValue: tensors) == nil {
+            throw ValidationError("--tensors \(tensors) is not one of strict, intersection, union")
+        }
         if config != nil {
             let flags = [("--method", method != nil), ("--pretrained", pretrained != nil), ("--finetuned", !finetuned.isEmpty),
                          ("--coefficient", coefficient != nil), ("--k", k != nil), ("--agg", agg != nil), ("--masks", masks != nil),
@@ -143,6 +149,7 @@ struct Merge: ParsableCommand {
         if trim != "per-tensor" {
             if seed != nil, method != .dare { throw ValidationError("--seed goes with --config (its random methods dare_*, della*); the other methods draw no random numbers") }
             if maxShardSize != nil { throw ValidationError("--max-shard-size goes with --config or --trim per-tensor; the reference's methods write one .safetensors file") }
+            if tensors != nil { throw ValidationError("--tensors goes with --config or --trim per-tensor; the reference's methods need the same tensors in every checkpoint") }
         }
         guard let method else { throw ValidationError("give --method (one of \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", "))) or --config merge.yml") }
         if pretrained == nil { throw ValidationError("give the pre-trained checkpoint with --pretrained") }
@@ -227,6 +234,7 @@ struct Merge: ParsableCommand {
         mergeOptions.seed = seed ?? 0
         mergeOptions.layerPattern = layerPattern
         mergeOptions.maxShardSize = maxShardSize.flatMap(ByteSize.parse)
+        mergeOptions.tensors = tensors.flatMap(MergekitMerger.TensorSet.init(rawValue:)) ?? .strict
         let bar = ProgressBar("merge", total: 1, unit: "tensors")
         let report = try MergekitMerger.merge(parsed, file: file ?? "--method ties", options: mergeOptions,
                                               to: URL(fileURLWithPath: output)) { done, total in

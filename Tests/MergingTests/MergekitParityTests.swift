@@ -254,3 +254,59 @@ struct RankSelectionTests {
         }
     }
 }
+
+/// `--tensors`: models that do not all have the same tensors.
+@Suite("mergekit configurations: tensors only some models have")
+struct TensorSetTests {
+    /// Model b without `name`, written as a safetensors file.
+    func withoutTensor(_ name: String, in dir: URL) throws -> URL {
+        let b = try Checkpoint.open(URL(fileURLWithPath: "Tests/Fixtures/mergekit/models/b/model.safetensors"))
+        let items = try b.tensors.filter { $0.name != name }.map { ($0.name, StoredTensor(try b.readFloat($0.name), as: .f32)) }
+        let url = dir.appendingPathComponent("b-partial.safetensors")
+        try SafetensorsWriter.save(items, to: url)
+        return url
+    }
+
+    func run(_ partial: URL, _ set: MergekitMerger.TensorSet, in dir: URL) throws -> URL {
+        let yaml = """
+        merge_method: task_arithmetic
+        base_model: Tests/Fixtures/mergekit/models/base
+        models:
+          - model: Tests/Fixtures/mergekit/models/a
+            parameters: {weight: 0.7}
+          - model: \(partial.path)
+            parameters: {weight: 0.5}
+        dtype: float32
+        """
+        var options = MergekitMerger.Options()
+        options.tensors = set
+        let out = dir.appendingPathComponent("\(set.rawValue).safetensors")
+        _ = try MergekitMerger.merge(try MergekitConfig(yaml: yaml, file: "t.yml"), file: "t.yml", options: options, to: out)
+        return out
+    }
+
+    @Test("strict refuses naming the tensor; intersection leaves it out; union takes the base's values for the model without it")
+    func tensorSets() throws {
+        let dir = try temporaryFolder("tensor-sets")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = "model.layers.1.mlp.up_proj.weight"
+        let partial = try withoutTensor(key, in: dir)
+        #expect(throws: MergeError.self) { _ = try run(partial, .strict, in: dir) }
+        // The same merge with every tensor of b.
+        let whole = dir.appendingPathComponent("whole")
+        try FileManager.default.createDirectory(at: whole, withIntermediateDirectories: true)
+        let full = try SafetensorsFile(url: try run(URL(fileURLWithPath: "Tests/Fixtures/mergekit/models/b/model.safetensors"), .strict, in: whole))
+        let intersection = try SafetensorsFile(url: try run(partial, .intersection, in: dir))
+        #expect(intersection.sortedNames == full.sortedNames.filter { $0 != key })
+        for name in intersection.sortedNames { #expect(try intersection.read(name).data == full.read(name).data, "\(name)") }
+        let union = try SafetensorsFile(url: try run(partial, .union, in: dir))
+        #expect(union.sortedNames == full.sortedNames)
+        let base = try Checkpoint.open(URL(fileURLWithPath: "Tests/Fixtures/mergekit/models/base/model.safetensors")).readFloat(key).scalars
+        let a = try Checkpoint.open(URL(fileURLWithPath: "Tests/Fixtures/mergekit/models/a/model.safetensors")).readFloat(key).scalars
+        let got = try union.readFloat(key).scalars
+        // τ_b = 0 there: base + 0.7·τ_a.
+        let want = zip(base, a).map { b, x in b + (0.7 * (x - b) + 0.5 * 0) }
+        #expect(relativeMaxError(got, want) < 1e-6)
+        for name in union.sortedNames where name != key { #expect(try union.read(name).data == full.read(name).data, "\(name)") }
+    }
+}

@@ -29,8 +29,22 @@ public enum MergekitMerger {
         public var layerPattern: String?
         /// Where relative model paths are also looked for (the config file's folder).
         public var configFolder: URL?
+        /// What to do with tensors that only some models have.
+        public var tensors: TensorSet = .strict
 
         public init() {}
+    }
+
+    /// Which tensors a merge covers when the models do not all have the same ones.
+    public enum TensorSet: String, Sendable, CaseIterable {
+        /// Every model has every tensor of the reference, and no other (mergekit's rule; tied
+        /// output embeddings aside): anything else is an error naming the tensor.
+        case strict
+        /// The reference's tensors that every model has; the others are left out of the output.
+        case intersection
+        /// Every tensor of the base; a model without one takes part with the base's values there
+        /// (a zero task vector). Needs a base_model.
+        case union
     }
 
     /// The models a config names, opened and checked against the base: same keys, same shapes.
@@ -51,6 +65,8 @@ public enum MergekitMerger {
         var tied: [[String: String]] = []
         /// The same for the base.
         var baseTied: [String: String] = [:]
+        /// Per model, the tensors it lacks and takes from the base (`--tensors union`).
+        var fromBase: [Set<String>] = []
     }
 
     /// The names a missing tensor is read under when a model ties it to another (mergekit's
@@ -270,35 +286,52 @@ public enum MergekitMerger {
         }
         // Keys and shapes: every model as the reference (the base, else the first model).
         let reference = baseReader ?? readers[0]
-        let names = reference.sortedNames
+        var names = reference.sortedNames
+        if options.tensors == .union, baseReader == nil {
+            throw fail("--tensors union fills a model's missing tensors from the base: give a base_model")
+        }
+        var fromBase = [Set<String>](repeating: [], count: readers.count)
+        if options.tensors != .strict {
+            // Tensors some model lacks (its tied substitutes aside): left out, or from the base.
+            for (i, r) in readers.enumerated() where r !== reference {
+                let theirs = Set(r.tensors.map(\.name))
+                let lacking = names.filter { !theirs.contains($0) && !(tiedNames[$0]?.contains(where: theirs.contains) ?? false) }
+                if options.tensors == .intersection {
+                    names.removeAll { lacking.contains($0) }
+                } else {
+                    fromBase[i] = Set(lacking)
+                }
+            }
+            if names.isEmpty { throw fail("--tensors intersection: the models have no tensor in common") }
+        }
         // A model that ties its output embedding has no lm_head.weight: read its input embedding.
-        func substitutes(_ r: any CheckpointReader) throws -> [String: String] {
+        func substitutes(_ r: any CheckpointReader, skipping: Set<String> = []) throws -> [String: String] {
             var found: [String: String] = [:]
             let theirs = Set(r.tensors.map(\.name))
-            for missing in names where !theirs.contains(missing) {
+            for missing in names where !theirs.contains(missing) && !skipping.contains(missing) {
                 guard let tied = tiedNames[missing]?.first(where: { theirs.contains($0) }),
                       r.info(tied)?.shape == reference.info(missing)?.shape else {
                     throw MergeError.missingKey(key: missing, presentIn: reference.url.path, missingFrom: r.url.path)
                 }
                 found[missing] = tied
             }
-            if let extra = r.sortedNames.first(where: { reference.info($0) == nil }) {
+            if options.tensors == .strict, let extra = r.sortedNames.first(where: { reference.info($0) == nil }) {
                 if tiedNames[extra] != nil {
                     throw fail("tensor '\(extra)' is in \(r.url.path) but \(reference.url.path) ties it to its input embedding; a tied reference with untied models is not supported (make an untied model the base)")
                 }
                 throw MergeError.missingKey(key: extra, presentIn: r.url.path, missingFrom: reference.url.path)
             }
-            for name in names {
+            for name in names where !skipping.contains(name) {
                 let a = reference.info(name)?.shape ?? [], b = r.info(found[name] ?? name)?.shape ?? []
                 if a != b { throw MergeError.shapeMismatch(key: name, expected: a, found: b, reference: reference.url.path, file: r.url.path) }
             }
             return found
         }
-        let tied = try readers.map { $0 === reference ? [:] : try substitutes($0) }
+        let tied = try readers.enumerated().map { i, r in r === reference ? [:] : try substitutes(r, skipping: fromBase[i]) }
         let baseTied = try baseReader.map { $0 === reference ? [:] : try substitutes($0) } ?? [:]
         return Inputs(method: method, base: baseReader, baseReference: baseRef, models: readers, modelReferences: refs,
                       modelSettings: settings, reference: reference, names: names, tokenizerFolder: tokenizerFolder,
-                      tied: tied, baseTied: baseTied)
+                      tied: tied, baseTied: baseTied, fromBase: fromBase)
     }
 
     static func parameterList(_ method: any TensorMergeMethod) -> String {
@@ -342,7 +375,10 @@ public enum MergekitMerger {
         // The base is decoded only for methods that use it (linear takes the listed models alone).
         let base = method.usesBase ? try inputs.base?.readFloat(inputs.baseTied[name] ?? name).scalars : nil
         return TensorMergeInput(name: name, shape: info.shape, base: base,
-                                models: try inputs.models.enumerated().map { i, m in try m.readFloat(inputs.tied[i][name] ?? name).scalars },
+                                models: try inputs.models.enumerated().map { i, m in
+                                    if inputs.fromBase[i].contains(name), let base = inputs.base { return try base.readFloat(name).scalars }
+                                    return try m.readFloat(inputs.tied[i][name] ?? name).scalars
+                                },
                                 modelParameters: perModel, parameters: shared, seed: h.value)
     }
 }
