@@ -5,7 +5,7 @@ import Merging
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Merge fine-tuned checkpoints: Task Arithmetic, TIES, Consensus, mag-masking, optionally with LiNeS.",
+        abstract: "Merge fine-tuned checkpoints: Task Arithmetic, TIES, Consensus, mag-masking, TSV-M, Iso-C/CTS, DARE, Breadcrumbs, each optionally with LiNeS.",
         discussion: """
         Task vectors τ_t = θ_t − θ0 are merged into τ_MTL and the output is θ0 + λ·τ_MTL, or with \
         --lines θ0 + LiNeS(τ_MTL; α, β): block i of L is scaled by α + β·i/(L−1) and every key outside \
@@ -16,6 +16,11 @@ struct Merge: ParsableCommand {
 
         Methods:
         \(Merge.methodList)
+
+        The SVD methods (tsv, iso-c, iso-cts) follow their authors' code: every 2-D tensor except \
+        text_projection is merged in its singular subspaces (in Double, on LAPACK, one tensor per \
+        core), the others averaged; `lines run` tunes their λ over linspace(0, 3, 31)[1:]. dare and \
+        breadcrumbs thin each τ_t before summing (dare reproducibly from --seed).
 
         Task names come from the reference layout (.../EuroSATVal/nonlinear_finetuned.pt → EuroSAT) or NAME=PATH.
 
