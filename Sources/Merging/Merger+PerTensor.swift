@@ -7,7 +7,7 @@ extension Merger {
     /// Without LiNeS, or with α given, or for `unscaledOutput`: one pass. With LiNeS and α from
     /// the norm ratio (‖τ_MTL‖₁ is known only once every tensor is merged): the unscaled τ_MTL goes
     /// to a temporary F32 file beside the output, then θ0 + λ_key·τ_MTL is written from it; the
-    /// temporary file is removed whatever happens.
+    /// temporary file is removed whatever happens (see `TemporaryFiles`).
     static func mergePerTensor(_ method: any TaskVectorTensorMerge, inputs: MergeInputs, options: MergeOptions,
                                recipe: MergeRecipe, map: LayerMap?, engine: _Engine, report: MergeReport,
                                to output: URL) throws -> MergeReport {
@@ -43,9 +43,15 @@ extension Merger {
             report.schedule = LinesSchedule(alpha: alpha, beta: lines.beta, layerCount: map.layerCount)
             return finish(stats, nonZero: stats.nonZero)
         }
-        let temporary = output.deletingLastPathComponent()
-            .appendingPathComponent(".\(output.lastPathComponent).tau-\(ProcessInfo.processInfo.processIdentifier).safetensors")
-        defer { try? FileManager.default.removeItem(at: temporary) }
+        // Named as every temporary output is (removed on SIGINT/SIGTERM/SIGHUP, and by the next
+        // run when a kill -9 left it).
+        TemporaryFiles.removeStale(next: output)
+        let temporary = TemporaryFiles.sibling(of: output).appendingPathExtension("safetensors")
+        TemporaryFiles.register(temporary)
+        defer {
+            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.unregister(temporary)
+        }
         let stats = try engine.writePerTensor(method, seed: options.seed, to: temporary, taskVectorOnly: true, asF32: true,
                                               scale: { _ in (1, nil) })
         let alpha = LinesSchedule.mergingAlpha(normSummed: stats.normSummed, normMerged: stats.normMerged, taskCount: T)

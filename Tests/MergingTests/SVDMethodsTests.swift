@@ -92,6 +92,20 @@ struct SVDMethodsTests {
         #expect(left == ["out.safetensors"])
     }
 
+    @Test("a temporary τ_MTL left by a killed run (a dead process's) is removed by the next one")
+    func staleTemporary() throws {
+        let inputs = try fixtureInputs()
+        let dir = try temporaryFolder("svd-stale")
+        let out = dir.appendingPathComponent("out.safetensors")
+        // PID 2^22 + 1 is beyond Linux's pid_max default: no such process.
+        let stale = dir.appendingPathComponent(".out.safetensors.lines-tmp-4194305-7.safetensors")
+        try Data("left by kill -9".utf8).write(to: stale)
+        var options = MergeOptions(method: .isoC)
+        options.lines = (nil, 0.5)
+        _ = try Merger.merge(inputs, options: options, to: out)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.safetensors"])
+    }
+
     @Test("mergekit YAML: merge_method tsv / iso_c / iso_cts gives θ_base + lambda·τ_MTL with the same kernels",
           arguments: [("tsv", "tsv", ""), ("iso_c", "iso_c", ""), ("iso_cts", "iso_cts_f0.5", "  common_space_fraction: 0.5\n")])
     func mergekitConfig(method: String, fixture: String, extra: String) throws {
