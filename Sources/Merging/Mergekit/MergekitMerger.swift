@@ -83,6 +83,9 @@ public enum MergekitMerger {
     public static func merge(_ config: MergekitConfig, file: String, options: Options = Options(), to output: URL,
                              progress: ((Int, Int) -> Void)? = nil) throws -> MergeReport {
         keepLargeAllocations()
+        // Tensors are merged one per core: BLAS (the SVD methods) single-threaded inside each.
+        BLASThreads.setThreads(1)
+        defer { BLASThreads.useAllThreads() }
         let inputs = try open(config, file: file, options: options)
         try OutputSafety.check(output: output, inputs: ([inputs.base].compactMap { $0 } + inputs.models).map(\.url))
         let names = inputs.names
