@@ -34,7 +34,7 @@ struct MergekitParityTests {
 
     @Test("deterministic methods give mergekit's bytes (slerp, nuslerp and model_stock within 1e-6 of each tensor's largest entry)",
           arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "ties", "ties_unnormalized", "ties_gradient", "breadcrumbs",
-                      "breadcrumbs_ties", "slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise",
+                      "breadcrumbs_ties", "t5_ties", "t5_task_arithmetic", "slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise",
                       "passthrough"])
     func parity(_ name: String) throws {
         let (out, dir) = try Self.run(try Self.config(name))
