@@ -25,6 +25,9 @@ theta0 + alpha * tau_MTL for alpha in np.linspace(0.0, 3.0, 31)[1:] (0.1 .. 3.0)
 
 writes
   Tests/Fixtures/merge/expected/{tsv,iso_c,iso_cts}_tau.safetensors   (+ iso_cts_f0.5_tau: see below)
+  Tests/Fixtures/merge/expected/*_tau_f64.safetensors   the same code run on float64 task vectors
+                                                        (the exact result, for tolerances below the
+                                                        float32 run's own error)
   Tests/Fixtures/merge/expected/svd_methods.json
   Tests/Fixtures/merge/svd_repeated/{zeroshot,t0,t1,t2,t3}.safetensors
   Tests/Fixtures/merge/svd_repeated/{tsv,iso_c,iso_cts,iso_cts_f0.5}_tau.safetensors

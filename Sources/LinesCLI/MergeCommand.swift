@@ -152,7 +152,7 @@ struct Merge: ParsableCommand {
             return
         }
         if trim != "per-tensor" {
-            if seed != nil, method != .dare { throw ValidationError("--seed goes with --config (its random methods dare_*, della*); the other methods draw no random numbers") }
+            if seed != nil, method != .dare { throw ValidationError("--seed goes with --method dare or --config (its random methods dare_*, della*); \(method?.rawValue ?? "this method") draws no random numbers") }
             if maxShardSize != nil { throw ValidationError("--max-shard-size goes with --config or --trim per-tensor; the reference's methods write one .safetensors file") }
             if tensors != nil { throw ValidationError("--tensors goes with --config or --trim per-tensor; the reference's methods need the same tensors in every checkpoint") }
         }

@@ -68,7 +68,7 @@ extension _Engine {
         BLASThreads.setThreads(1)
         defer { BLASThreads.useAllThreads() }
         // Tens of MB per tensor and task: reuse freed pages instead of faulting in fresh ones.
-        MergekitMerger.keepLargeAllocations()
+        _Allocator.keepLargeAllocations()
         func done(_ p: _Pending) -> Bool { lock.lock(); defer { lock.unlock() }; return p.merged != nil || p.error != nil }
         // Writes the merged tensors at the head of the queue; with `all`, waits for every one.
         func drain(all: Bool) throws {

@@ -33,7 +33,7 @@ struct NewMethodsCommandTests {
         (["--method", "dare", "--drop-rate", "1"], "dare: --drop-rate must be in [0.0, 1.0)"),
         (["--method", "iso-cts", "--common-space-fraction", "-0.1"], "iso-cts: --common-space-fraction must be in [0.0, 1.0]"),
         (["--method", "breadcrumbs", "--density", "0"], "breadcrumbs: --density must be in (0.0, 1.0]"),
-        (["--method", "sum", "--seed", "3"], "--seed goes with --config"),
+        (["--method", "sum", "--seed", "3"], "--seed goes with --method dare or --config (its random methods dare_*, della*); sum draws no random numbers"),
         (["--method", "iso-c", "--gamma", "0.1"], "--gamma applies to breadcrumbs only, not iso-c"),
     ])
     func refused(arguments: [String], message: String) throws {

@@ -2,11 +2,6 @@ import Foundation
 import Checkpoints
 import Tensors
 
-#if os(Linux)
-@_silgen_name("mallopt")
-private func _glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
-
 /// Runs a ``MergekitConfig`` tensor by tensor, as mergekit does, over memory-mapped inputs.
 ///
 /// Every floating-point tensor is read from every model as `Float`, merged by the method
@@ -82,7 +77,7 @@ public enum MergekitMerger {
     ///   ``CheckpointError`` for I/O; nothing is written on failure.
     public static func merge(_ config: MergekitConfig, file: String, options: Options = Options(), to output: URL,
                              progress: ((Int, Int) -> Void)? = nil) throws -> MergeReport {
-        keepLargeAllocations()
+        _Allocator.keepLargeAllocations()
         // Tensors are merged one per core: BLAS (the SVD methods) single-threaded inside each.
         BLASThreads.setThreads(1)
         defer { BLASThreads.useAllThreads() }
@@ -211,19 +206,6 @@ public enum MergekitMerger {
             for j in out.indices where out[j] != base[j] { changed += 1 }
         }
         return (out, changed)
-    }
-
-    /// Serves the per-tensor buffers (hundreds of MB for an embedding) from one heap that keeps
-    /// freed memory, so that the next tensor reuses pages already mapped instead of faulting in
-    /// fresh zeroed ones (page faults were ~40 % of a merge's time on a VM).
-    static func keepLargeAllocations() {
-        #if os(Linux)
-        // glibc's mallopt (malloc.h, not in the Glibc module): M_ARENA_MAX = -8,
-        // M_MMAP_THRESHOLD = -3, M_TRIM_THRESHOLD = -1.
-        _ = _glibcMallopt(-8, 1)
-        _ = _glibcMallopt(-3, 1 << 30)
-        _ = _glibcMallopt(-1, Int32.max)
-        #endif
     }
 
     /// Whether tensors of `dtype` are merged (floating point) or copied from the reference.

@@ -14,8 +14,8 @@ struct BreadcrumbsMethod: MergeMethodUnit {
                                runName: "breadcrumbs", runGrid: .taskArithmetic, readsTallMasks: false, takesCoefficient: true)
 
     func validate(_ options: MergeOptions, taskCount: Int?) throws {
-        try SVDMethods.requireFraction(method, .density, options.density, in: 0...1, openLower: true)
-        try SVDMethods.requireFraction(method, .gamma, options.gamma, in: 0...1)
+        try MethodChecks.requireFraction(method, .density, options.density, in: 0...1, openLower: true)
+        try MethodChecks.requireFraction(method, .gamma, options.gamma, in: 0...1)
         if options.density + options.gamma > 1 {
             throw MergeError.invalidOption("breadcrumbs: --density \(options.density) + --gamma \(options.gamma) exceeds 1 (density is the share kept, gamma the share of largest dropped)")
         }

@@ -14,7 +14,7 @@ struct DAREMethod: MergeMethodUnit {
                                runName: "dare", runGrid: .taskArithmetic, readsTallMasks: false, takesCoefficient: true)
 
     func validate(_ options: MergeOptions, taskCount: Int?) throws {
-        try SVDMethods.requireFraction(method, .dropRate, options.dropRate, in: 0...1, openUpper: true)
+        try MethodChecks.requireFraction(method, .dropRate, options.dropRate, in: 0...1, openUpper: true)
     }
 
     func recipe(_ options: MergeOptions, taskCount: Int) -> MergeRecipe {

@@ -13,7 +13,7 @@ struct IsoCMethod: MergeMethodUnit {
                                runName: "iso_c", runGrid: .svd, readsTallMasks: false, takesCoefficient: true)
 
     func validate(_ options: MergeOptions, taskCount: Int?) throws {
-        try SVDMethods.requireTwoTasks(method, taskCount)
+        try MethodChecks.requireTwoTasks(method, taskCount)
     }
 
     func recipe(_ options: MergeOptions, taskCount: Int) -> MergeRecipe {

@@ -13,8 +13,8 @@ struct IsoCTSMethod: MergeMethodUnit {
                                runName: "iso_cts", runGrid: .svd, readsTallMasks: false, takesCoefficient: true)
 
     func validate(_ options: MergeOptions, taskCount: Int?) throws {
-        try SVDMethods.requireTwoTasks(method, taskCount)
-        try SVDMethods.requireFraction(method, .commonSpaceFraction, options.commonSpaceFraction, in: 0...1)
+        try MethodChecks.requireTwoTasks(method, taskCount)
+        try MethodChecks.requireFraction(method, .commonSpaceFraction, options.commonSpaceFraction, in: 0...1)
     }
 
     func recipe(_ options: MergeOptions, taskCount: Int) -> MergeRecipe {

@@ -54,18 +54,6 @@ struct _Matrix {
         return out
     }
 
-    /// Columns `range`.
-    func columns(_ range: Range<Int>) -> _Matrix {
-        var out = _Matrix(zeros: rows, range.count)
-        for i in 0..<rows { for j in range { out.values[i * range.count + j - range.lowerBound] = values[i * columns + j] } }
-        return out
-    }
-
-    /// Rows `range`.
-    func rows(_ range: Range<Int>) -> _Matrix {
-        _Matrix(rows: range.count, columns: columns, values: Array(values[(range.lowerBound * columns)..<(range.upperBound * columns)]))
-    }
-
     /// Writes `block` into columns starting at `column`.
     mutating func place(columns block: _Matrix, at column: Int) {
         for i in 0..<rows { for j in 0..<block.columns { values[i * columns + column + j] = block.values[i * block.columns + j] } }
