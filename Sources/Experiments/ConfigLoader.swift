@@ -67,9 +67,20 @@ public struct ConfigLoader: Sendable {
             if let v = own.value(at: [key]) { root.set(v, at: [key]) }
         }
         root.set(try Self.parseYAML(methodText, file: "method/\(method).yaml"), at: ["method"])
+        var launcher = "local"
+        for o in overrides where o.key == "launcher" {
+            guard case let .string(name) = o.value, DefaultConfigs.launchers.contains(where: { $0.name == name }) else {
+                throw ExperimentError.badValue(key: "launcher", value: o.value.description,
+                                               expected: DefaultConfigs.launchers.map(\.name).joined(separator: " or "))
+            }
+            launcher = name
+        }
+        if let text = DefaultConfigs.launchers.first(where: { $0.name == launcher })?.yaml {
+            root.set(try Self.parseYAML(text, file: "launcher/\(launcher).yaml"), at: ["launcher"])
+        }
 
         let known = root.leafPaths
-        for o in overrides where o.key != "method" {
+        for o in overrides where o.key != "method" && o.key != "launcher" {
             let path = o.path
             if root.value(at: path) == nil && !o.adds {
                 throw ExperimentError.unknownKey(o.key, suggestion: suggestion(for: o.key, known: known))

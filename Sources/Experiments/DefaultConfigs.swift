@@ -131,4 +131,24 @@ public enum DefaultConfigs {
         apply_lines: false
         """),
     ]
+
+    /// Lines' `launcher` group (Hydra's `hydra/launcher`): where the run's evaluations execute.
+    /// `local` (the default) runs them in this process; `slurm` submits them to a Slurm cluster as
+    /// a job array of validation units and a dependent selection + test job. A key left `null`
+    /// adds no `#SBATCH` line, so the cluster's default applies.
+    public static let launchers: [(name: String, yaml: String)] = [
+        ("local", """
+        name: local
+        """),
+        ("slurm", """
+        name: slurm
+        partition: null
+        time: null
+        cpus_per_task: null
+        mem: null
+        gres: null
+        array_parallelism: null
+        extra: []
+        """),
+    ]
 }

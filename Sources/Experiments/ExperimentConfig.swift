@@ -69,6 +69,8 @@ public struct ExperimentConfig: Sendable {
     public var tradeoffTargetWeight: Double
     /// `method.task_index`.
     public var taskIndex: Int
+    /// `launcher`: where the evaluations run (`local`, or `slurm` with its `launcher.*` keys).
+    public var launcher: Launcher
 
     /// Reads the typed values off a composed tree.
     /// - Throws: ``ExperimentError/badValue(key:value:expected:)`` naming the key.
@@ -201,6 +203,7 @@ public struct ExperimentConfig: Sendable {
         loadMask = try bool("method.load_mask", default: false)
         tradeoffTargetWeight = try double("method.tradeoff_target_weight", default: 2.0)
         taskIndex = try int("method.task_index", default: 0)
+        launcher = try Launcher(tree: get("launcher"))
         if method == .singleTask {
             guard (0..<datasets.count).contains(taskIndex) else { throw bad("method.task_index", "an index into DATASETS (0..<\(datasets.count))") }
         }

@@ -20,6 +20,11 @@ public enum ExperimentError: Error, Equatable, CustomStringConvertible {
     /// Selection found no coefficient (every score was 0 or less, as the reference's
     /// `find_optimal_coef` starting from 0 would fail too).
     case noSelection(metric: String)
+    /// The selection unit of a sweep ran before these validation units finished.
+    case unitsMissing([Int], folder: String)
+    /// A sweep cannot be submitted, run or followed (scheduler missing or refusing, plan absent
+    /// or for another configuration, a second sweep on the same results file).
+    case sweep(String)
 
     public var description: String {
         switch self {
@@ -41,6 +46,11 @@ public enum ExperimentError: Error, Equatable, CustomStringConvertible {
             return s
         case let .noSelection(metric):
             return "No coefficient has a positive \(metric) on validation, so none can be selected (the reference would fail here too)."
+        case let .unitsMissing(units, folder):
+            let list = units.prefix(8).map(String.init).joined(separator: ", ") + (units.count > 8 ? ", …" : "")
+            return "The selection needs every validation unit, and \(units.count) \(units.count == 1 ? "has" : "have") not finished (unit\(units.count == 1 ? "" : "s") \(list)); run them first (lines run … --status shows them; \(folder))."
+        case let .sweep(s):
+            return s
         }
     }
 }

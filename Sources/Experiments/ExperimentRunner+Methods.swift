@@ -5,6 +5,9 @@ import Foundation
 import Merging
 
 extension ExperimentRunner {
+    /// What a method's run produces: the results document, the selected label, the masks it saved.
+    typealias UnitResult = (document: JSONDocument, selected: String, masks: URL?)
+
     /// The inputs of the merge: θ0 and the fine-tuned models of `tasks`, named by task.
     func mergeInputs(_ plan: Plan, tasks: [TaskName]) throws -> MergeInputs {
         let checkpoints = try tasks.map { t -> TaskCheckpoint in
@@ -23,13 +26,13 @@ extension ExperimentRunner {
         if options.lines != nil { options.unscaledOutput = true }
         let url = workFolder.appendingPathComponent(name + ".safetensors")
         onEvent(.note("Merging \(inputs.taskCount) task vector(s): \(options.method.rawValue)…"))
-        let report = try Merger.merge(inputs, options: options, to: url)
+        let report = try timed("merge") { try Merger.merge(inputs, options: options, to: url) }
         return (try Checkpoint.open(url), report)
     }
 
     /// `zeroshot` and the merge methods with one output model (`sum`, `average`, `ties`,
     /// `consensus`, …; spec §1.3, §2.2).
-    func runMerged(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
+    func runMerged(_ plan: Plan, factory: ModelFactory) throws -> UnitResult? {
         let tasks = config.datasets
         let grid = CoefficientGrid.values(for: config)
         var tau: (any CheckpointReader)?
@@ -81,14 +84,17 @@ extension ExperimentRunner {
         var scores: [Double] = []
         for c in grid {
             let label = pythonRepr(c)
+            if let only = unitLabel, label != only { continue }
             let model = encoder(c)
             var top1: [TaskName: Double] = [:]
             for t in tasks { top1[t] = try evaluate(phase: "val", label: label, task: t, validation: true, encoder: model) }
             let metrics = Metrics.merged(tasks: tasks, validation: true, top1: top1, finetuned: finetunedValues)
             val.append(JSONEntry(label, .object(metrics)))
             scores.append(value(metrics, "avg_normalized_top1"))
-            onEvent(.note("\(coefficientName) = \(label): avg_normalized_top1 \(percent(scores.last!))%, avg_top1 \(percent(value(metrics, "avg_top1")))%"))
+            // A validation unit has no baselines to normalise with (the selection unit does that).
+            onEvent(.note("\(coefficientName) = \(label): \(unitLabel == nil ? "avg_normalized_top1 \(percent(scores.last!))%, " : "")avg_top1 \(percent(value(metrics, "avg_top1")))%"))
         }
+        if unitLabel != nil { return nil }
         // One value (zeroshot, average, specify_lambda) is the selection whatever its score.
         guard let best = grid.count == 1 ? 0 : Metrics.firstStrictMaximum(scores) else {
             throw ExperimentError.noSelection(metric: "avg_normalized_top1")
@@ -105,7 +111,7 @@ extension ExperimentRunner {
 
     /// `single_task` (spec §1.2): θ0 + LiNeS(τ_target; γ, 1 − γ) over γ, selected by
     /// `w · target_norm + control_norm`.
-    func runSingleTask(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
+    func runSingleTask(_ plan: Plan, factory: ModelFactory) throws -> UnitResult? {
         let tasks = config.datasets
         let target = config.target
         let inputs = try mergeInputs(plan, tasks: [target])
@@ -128,6 +134,7 @@ extension ExperimentRunner {
         var scores: [Double] = []
         for g in grid {
             let label = pythonRepr(g)
+            if let only = unitLabel, label != only { continue }
             let model = encoder(g)
             var top1: [TaskName: Double] = [:]
             for t in tasks { top1[t] = try evaluate(phase: "val", label: label, task: t, validation: true, encoder: model) }
@@ -136,6 +143,7 @@ extension ExperimentRunner {
             scores.append(Metrics.tradeoffScore(m, weight: config.tradeoffTargetWeight))
             onEvent(.note("γ = \(label): target \(percent(value(m, "target_accuracy")))%, control \(percent(value(m, "control_accuracy")))%, score \(String(format: "%.4f", scores.last!))"))
         }
+        if unitLabel != nil { return nil }
         guard let best = Metrics.firstStrictMaximum(scores, floor: -.infinity) else {
             throw ExperimentError.noSelection(metric: "tradeoff score")
         }
@@ -150,7 +158,7 @@ extension ExperimentRunner {
 
     /// `tall_mask` (spec §2.2): per λ, per task θ0 + m_t ⊙ τ_MTL; λ chosen per task on its own
     /// validation top-1; the chosen masks are saved where `consensus` reads them.
-    func runTallMask(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
+    func runTallMask(_ plan: Plan, factory: ModelFactory) throws -> UnitResult? {
         let tasks = config.datasets
         let inputs = try mergeInputs(plan, tasks: tasks)
         var options = MergeOptions(method: config.useTies ? .ties : .sum)
@@ -172,8 +180,10 @@ extension ExperimentRunner {
             for (i, t) in tasks.enumerated() {
                 let model = maskedEncoder(masks, i)
                 valTop1[t] = try evaluate(phase: "val", label: "loaded_mask", task: t, validation: true, encoder: model)
+                if unitLabel != nil { continue }
                 testTop1[t] = try evaluate(phase: "test", label: "loaded_mask", task: t, validation: false, encoder: model)
             }
+            if unitLabel != nil { return nil }
             let val = Metrics.merged(tasks: tasks, validation: true, top1: valTop1, finetuned: finetunedValues)
             let test = Metrics.merged(tasks: tasks, validation: false, top1: testTop1, finetuned: finetunedValues)
             return (.object([JSONEntry("test", .object(test)), JSONEntry("val", .object([JSONEntry("loaded_mask", .object(val))])),
@@ -186,6 +196,7 @@ extension ExperimentRunner {
         var chosenMask: [[UInt8]?] = Array(repeating: nil, count: tasks.count)
         for (gi, lambda) in grid.enumerated() {
             let label = pythonRepr(lambda)
+            if let only = unitLabel, label != only { continue }
             let masks = Lazy { try build(lambda) }
             var top1: [TaskName: Double] = [:]
             for (i, t) in tasks.enumerated() {
@@ -205,6 +216,7 @@ extension ExperimentRunner {
             let metrics = Metrics.merged(tasks: tasks, validation: true, top1: top1, finetuned: finetunedValues)
             val.append(JSONEntry(label, .object(metrics)))
         }
+        if unitLabel != nil { return nil }
         // Masks of tasks whose λ came from the journal are rebuilt once per λ.
         for gi in Set(tasks.indices.compactMap { chosenMask[$0] == nil ? best[$0] : nil }).sorted() {
             let masks = try build(grid[gi])
@@ -237,7 +249,7 @@ extension ExperimentRunner {
 
     /// The merge methods with one model per task (`mag_masking`, the TALL paper baseline: per
     /// task θ0 + m_t ⊙ Σ τ at coefficient 1, m_t the top-k % of |τ_t|).
-    func runPerTaskModels(_ plan: Plan, factory: ModelFactory) throws -> (document: JSONDocument, selected: String, masks: URL?) {
+    func runPerTaskModels(_ plan: Plan, factory: ModelFactory) throws -> UnitResult? {
         let tasks = config.datasets
         let inputs = try mergeInputs(plan, tasks: tasks)
         guard let method = config.method.mergeMethod else { preconditionFailure("runPerTaskModels runs merge methods") }
@@ -251,8 +263,10 @@ extension ExperimentRunner {
         for t in tasks {
             let model = Lazy { try factory.encoder(at: folder.appendingPathComponent("\(t.rawValue).safetensors")) }
             valTop1[t] = try evaluate(phase: "val", label: "1.0", task: t, validation: true, encoder: model)
+            if unitLabel != nil { continue }
             testTop1[t] = try evaluate(phase: "test", label: "1.0", task: t, validation: false, encoder: model)
         }
+        if unitLabel != nil { return nil }
         let val = Metrics.merged(tasks: tasks, validation: true, top1: valTop1, finetuned: finetunedValues)
         let test = Metrics.merged(tasks: tasks, validation: false, top1: testTop1, finetuned: finetunedValues)
         return (.object([JSONEntry("test", .object(test)), JSONEntry("val", .object([JSONEntry("1.0", .object(val))])),

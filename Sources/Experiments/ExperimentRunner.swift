@@ -42,7 +42,27 @@ public final class ExperimentRunner: @unchecked Sendable {
     var lastTestSplit: DecodedSplit?
     /// α and L of the LiNeS schedule the run used, for its outcome.
     var linesSchedule: (alpha: Double?, layers: Int)?
-    var workFolder: URL { config.logsLocation.appendingPathComponent(".work/\(config.resultStem)") }
+    /// The label of the validation unit this process runs (`--unit N`), or `nil` for a whole run.
+    var unitLabel: String?
+    /// The unit this process runs, if any.
+    var unitIndex: Int?
+    /// Whether ``buildMissingHeads(_:)`` already ran in this process.
+    var headsBuilt = false
+    /// Where the run's temporary models go; each unit has its own, so that units running side by
+    /// side on one node never remove each other's files.
+    var workFolder: URL {
+        config.logsLocation.appendingPathComponent(".work/\(config.resultStem)\(unitIndex.map { ".unit-\($0)" } ?? "")")
+    }
+    /// Seconds spent per step (`preflight`, `decode`, `forward`) by this process.
+    public internal(set) var timings: [String: Double] = [:]
+    /// Decoded splits read from the decode cache, and decoded afresh.
+    public internal(set) var decodeCacheHits = 0, decodeCacheMisses = 0
+
+    func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        defer { timings[step, default: 0] += Date().timeIntervalSince(start) }
+        return try body()
+    }
 
     public init(config: ExperimentConfig) {
         self.config = config
@@ -164,29 +184,74 @@ public final class ExperimentRunner: @unchecked Sendable {
     }
 
     public func run() throws -> RunOutcome {
-        let plan = try preflight()
-        let journalURL = config.logsLocation.appendingPathComponent(".journal/\(config.resultStem).jsonl")
-        let journal = try RunJournal(url: journalURL, fingerprint: fingerprint(plan))
-        self.journal = journal
-        let resumed = journal.count
-        if resumed > 0 { onEvent(.note("Resuming: \(resumed) evaluations already done (\(journalURL.path)).")) }
+        guard let outcome = try execute(requireValidation: false) else {
+            throw ExperimentError.unsupported("internal: a whole run produced no results")
+        }
+        return outcome
+    }
+
+    /// Runs one unit of the sweep (``ExperimentConfig/sweepUnits``): a validation unit journals
+    /// its evaluations into its own file (``SweepFolder/journal(_:)``) and returns `nil`; the
+    /// selection unit takes every unit's results, evaluates the test splits at the selected value
+    /// and writes the same results files as a whole run.
+    /// - Throws: ``ExperimentError/unitsMissing(_:folder:)`` when the selection unit runs before
+    ///   every validation unit has finished, and whatever a run throws.
+    public func runUnit(_ index: Int) throws -> RunOutcome? {
+        let units = config.sweepUnits
+        guard units.indices.contains(index) else {
+            throw ExperimentError.badValue(key: "--unit", value: String(index),
+                                           expected: "a unit of this run: 0 to \(units.count - 2) validate, \(units.count - 1) selects and tests")
+        }
+        unitIndex = index
+        let unit = units[index]
+        if unit.kind == .validation {
+            unitLabel = unit.label
+            return try execute(requireValidation: false)
+        }
+        return try execute(requireValidation: true)
+    }
+
+    /// A whole run, a validation unit (``unitLabel`` set: returns `nil`), or the selection unit
+    /// (`requireValidation`: every validation result must already be journaled).
+    func execute(requireValidation: Bool) throws -> RunOutcome? {
+        let plan = try timed("preflight") { try preflight() }
+        // Heads are built before the inputs are fingerprinted, so that a resumed run (or every
+        // unit of a sweep) sees the same files.
         try buildMissingHeads(plan)
+        let sweep = SweepFolder(config: config)
+        let fingerprint = fingerprint(plan)
+        let journal: RunJournal
+        if let unitIndex, unitLabel != nil {
+            journal = try RunJournal(url: sweep.journal(unitIndex), fingerprint: fingerprint)
+        } else {
+            let journalURL = config.logsLocation.appendingPathComponent(".journal/\(config.resultStem).jsonl")
+            journal = try RunJournal(url: journalURL, fingerprint: fingerprint, including: sweep.unitJournals)
+        }
+        self.journal = journal
+        if requireValidation {
+            let missing = config.sweepUnits.filter { u in u.kind == .validation && u.keys.contains { journal.result($0) == nil } }
+            if !missing.isEmpty { throw ExperimentError.unitsMissing(missing.map(\.index), folder: sweep.url.path) }
+        }
+        let resumed = journal.count
+        if resumed > 0 { onEvent(.note("Resuming: \(resumed) evaluations already done (\(journal.url.path)).")) }
         for t in config.datasets {
             guard let url = plan.heads[t] else { continue }
             heads[t] = try ClassificationHead(checkpoint: url)
         }
         let factory = try ModelFactory(theta0: try Checkpoint.open(plan.zeroshot), activation: config.activation)
-        try computeBaselines(plan, factory: factory)
+        // A validation unit needs no baseline: it journals counts, and the selection normalises them.
+        if unitLabel == nil { try computeBaselines(plan, factory: factory) }
         try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workFolder) }
 
-        var outcome: (document: JSONDocument, selected: String, masks: URL?)
+        let produced: UnitResult?
         switch config.method {
-        case .singleTask: outcome = try runSingleTask(plan, factory: factory)
-        case .tallMask: outcome = try runTallMask(plan, factory: factory)
-        case .zeroshot: outcome = try runMerged(plan, factory: factory)
-        case let .merge(m): outcome = m.info.output == .modelPerTask ? try runPerTaskModels(plan, factory: factory) : try runMerged(plan, factory: factory)
+        case .singleTask: produced = try runSingleTask(plan, factory: factory)
+        case .tallMask: produced = try runTallMask(plan, factory: factory)
+        case .zeroshot: produced = try runMerged(plan, factory: factory)
+        case let .merge(m): produced = m.info.output == .modelPerTask ? try runPerTaskModels(plan, factory: factory) : try runMerged(plan, factory: factory)
         }
+        guard let outcome = produced else { return nil }
         var result = try writeOutputs(outcome.document, selected: outcome.selected, masks: outcome.masks, resumed: resumed)
         result.linesAlpha = linesSchedule?.alpha
         result.layerCount = linesSchedule?.layers
@@ -196,7 +261,8 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// Builds the heads the model folder lacks from `clip_checkpoint`'s text tower, as the
     /// reference's `build_classification_head` does, and saves them where it saves them.
     func buildMissingHeads(_ plan: Plan) throws {
-        guard let clip = config.clipCheckpoint, !plan.headsToBuild.isEmpty else { return }
+        guard let clip = config.clipCheckpoint, !plan.headsToBuild.isEmpty, !headsBuilt else { return }
+        defer { headsBuilt = true }
         guard let bpe = config.bpePath ?? CLIPTokenizer.defaultMergesFile(near: clip) else {
             throw ExperimentError.missingFile(what: "the tokenizer's merges file (bpe_path)", lookedFor: [])
         }
@@ -224,7 +290,8 @@ public final class ExperimentRunner: @unchecked Sendable {
             onEvent(.finished(label: label, dataset: name, top1: done.top1, imagesPerSecond: nil, cached: true))
             return done.top1
         }
-        let acc = try measure(label: label, task: task, validation: validation, encoder: encoder.get())
+        let model = try timed("model build") { try encoder.get() }
+        let acc = try measure(label: label, task: task, validation: validation, encoder: model)
         try journal?.record(key, correct: acc.correct, count: acc.count)
         return acc.top1
     }
@@ -241,6 +308,7 @@ public final class ExperimentRunner: @unchecked Sendable {
             self.onEvent(.progress(done: done, total: total))
         }
         let seconds = Date().timeIntervalSince(start)
+        timings["forward", default: 0] += seconds
         onEvent(.finished(label: label, dataset: name, top1: acc.top1,
                           imagesPerSecond: seconds > 0 ? Double(total) / seconds : nil, cached: false))
         return acc
@@ -256,7 +324,9 @@ public final class ExperimentRunner: @unchecked Sendable {
         let result: DecodedSplit
         do {
             // An unwritable cache folder costs the cache, not the run.
-            result = try DecodeCache.load(dataset, split: split, directory: config.cacheDirectory, bestEffort: true).split
+            let loaded = try timed("decode") { try DecodeCache.load(dataset, split: split, directory: config.cacheDirectory, bestEffort: true) }
+            if loaded.hit { decodeCacheHits += 1 } else { decodeCacheMisses += 1 }
+            result = loaded.split
         } catch {
             throw ExperimentError.dataset(task: task.rawValue, reason: "\(error)")
         }
@@ -296,7 +366,7 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// A stable hash of everything that decides the results.
     func fingerprint(_ plan: Plan) -> String {
         var tree = config.tree
-        for key in ["batch_size", "device", "world_size", "port", "wandb", "cache_dir", "logs_location", "results_location"] {
+        for key in ["batch_size", "device", "world_size", "port", "wandb", "cache_dir", "logs_location", "results_location", "launcher"] {
             tree.remove(at: [key])
         }
         var text = tree.yaml()

@@ -22,8 +22,9 @@ public final class RunJournal: @unchecked Sendable {
     }
 
     /// Opens (or starts) the journal at `url` for a run with `fingerprint`.
-    /// - Returns: the journal; `resumed` says how many results it already held.
-    public init(url: URL, fingerprint: String) throws {
+    /// - Parameter including: other journals (a sweep's unit journals) whose results are taken
+    ///   as well, read-only, where their fingerprint is the same; others are left as they are.
+    public init(url: URL, fingerprint: String, including: [URL] = []) throws {
         self.url = url
         let fm = FileManager.default
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -60,6 +61,26 @@ public final class RunJournal: @unchecked Sendable {
             try handle.truncate(atOffset: UInt64(cut - data.startIndex + 1))
         }
         handle.seekToEndOfFile()
+        for other in including where other.standardizedFileURL != url.standardizedFileURL {
+            for (key, value) in Self.entries(at: other, fingerprint: fingerprint) ?? [:] where entries[key] == nil {
+                entries[key] = value
+            }
+        }
+    }
+
+    /// The results of the journal at `url`, or `nil` when it is missing or was written for
+    /// another fingerprint (a torn last line is ignored).
+    public static func entries(at url: URL, fingerprint: String) -> [String: SplitCounts]? {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else { return nil }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
+        guard let header = lines.next(), let obj = object(header), obj["fingerprint"] as? String == fingerprint else { return nil }
+        var found: [String: SplitCounts] = [:]
+        while let line = lines.next() {
+            guard let o = object(line), let key = o["key"] as? String,
+                  let c = (o["correct"] as? NSNumber)?.intValue, let n = (o["count"] as? NSNumber)?.intValue else { continue }
+            found[key] = SplitCounts(correct: c, count: n)
+        }
+        return found
     }
 
     deinit { try? handle.close() }

@@ -20,6 +20,13 @@ struct Run: ParsableCommand {
         Outputs: {results_location}/merging_multi_task/ or editing_single_task/, named as the reference names them, a CSV next to each, a copy under {logs_location}/{model}/{method}/{date}/{time}/.
 
         A killed run started again with the same overrides resumes from its journal ({logs_location}/.journal/) and writes the same results.
+
+        Sweeps on a Slurm cluster: launcher=slurm (with launcher.partition, launcher.time, launcher.cpus_per_task, launcher.mem, launcher.gres, launcher.array_parallelism, launcher.extra=[--account=lab]) plans the run's units under {logs_location}/.sweep/, submits one job array of validation units (one coefficient each: its model built once, every task's validation split) and a selection + test job that starts after them, and prints the job ids. Each worker runs the same command with --unit N and journals into its own file; the results file is byte-identical to a local run. The command again shows nothing lost: it submits only the units neither done nor queued. --status shows every unit (done, running, pending, failed with its log, missing). logs_location must be on a filesystem every node mounts at the same path.
+
+          lines run method=ties method.apply_lines=true launcher=slurm launcher.partition=cpu launcher.cpus_per_task=8 launcher.time=02:00:00
+          lines run method=ties method.apply_lines=true --status
+
+        Any other scheduler: lines run … --plan writes the plan and prints the units; run lines run … --unit N for each validation unit, then the last unit (selection + test) once they are done.
         """
     )
 
@@ -35,6 +42,21 @@ struct Run: ParsableCommand {
     @Flag(help: "Check that every checkpoint, head, mask and dataset is there, print the plan, and exit.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Run one unit of a planned sweep (what each Slurm array task runs): 0…V-1 validate at one coefficient each, V selects and tests.", valueName: "N"))
+    var unit: Int?
+
+    @Flag(help: "Show where each unit of this run's sweep stands (done, running, pending, failed, missing) and exit.")
+    var status = false
+
+    @Flag(help: "Plan the sweep's units for a scheduler of your own: write the plan, print each unit and the command that runs it, and exit.")
+    var plan = false
+
+    func validate() throws {
+        if [unit != nil, status, plan, dryRun, printConfig].filter({ $0 }).count > 1 {
+            throw ValidationError("--unit, --status, --plan, --dry-run and --cfg are separate actions; give one.")
+        }
+    }
+
     func run() throws {
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         do {
@@ -48,6 +70,9 @@ struct Run: ParsableCommand {
             let runner = ExperimentRunner(config: config)
             let printer = RunEventPrinter()
             runner.onEvent = { printer.handle($0) }
+            if status { return try printStatus(config) }
+            if let unit { return try runUnit(unit, runner: runner, config: config) }
+            if plan { return try planUnits(runner, config: config) }
             let plan = try runner.preflight()
             printError("\(config.method.rawValue)\(config.applyLines ? " + LiNeS" : "") on \(config.model), \(config.numTasks) tasks: \(config.datasets.map(\.rawValue).joined(separator: ", "))")
             printError("θ0: \(plan.zeroshot.path)")
@@ -58,6 +83,9 @@ struct Run: ParsableCommand {
                 }
                 printError("Results would go to \(config.resultURL.path)")
                 return
+            }
+            if case let .slurm(options) = config.launcher {
+                return try submit(runner, options: options, config: config)
             }
             let outcome = try runner.run()
             print(RunTable.render(outcome, config: config))
