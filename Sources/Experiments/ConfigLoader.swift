@@ -75,7 +75,8 @@ public struct ConfigLoader: Sendable {
             }
             launcher = name
         }
-        if let text = DefaultConfigs.launchers.first(where: { $0.name == launcher })?.yaml {
+        // The default launcher adds no key, so that a local run's tree (--cfg, .hydra/config.yaml) is the reference's.
+        if launcher != "local", let text = DefaultConfigs.launchers.first(where: { $0.name == launcher })?.yaml {
             root.set(try Self.parseYAML(text, file: "launcher/\(launcher).yaml"), at: ["launcher"])
         }
 

@@ -141,7 +141,7 @@ extension ExperimentRunner {
             let m = metrics(top1, validation: true)
             val.append(JSONEntry(label, .object(m)))
             scores.append(Metrics.tradeoffScore(m, weight: config.tradeoffTargetWeight))
-            onEvent(.note("γ = \(label): target \(percent(value(m, "target_accuracy")))%, control \(percent(value(m, "control_accuracy")))%, score \(String(format: "%.4f", scores.last!))"))
+            onEvent(.note("γ = \(label): target \(percent(value(m, "target_accuracy")))%, control \(percent(value(m, "control_accuracy")))%\(unitLabel == nil ? ", score \(String(format: "%.4f", scores.last!))" : "")"))
         }
         if unitLabel != nil { return nil }
         guard let best = Metrics.firstStrictMaximum(scores, floor: -.infinity) else {

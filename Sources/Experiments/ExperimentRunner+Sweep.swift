@@ -49,7 +49,7 @@ extension ExperimentRunner {
         let fm = FileManager.default
         try? fm.removeItem(at: folder.failure(index))
         do {
-            let fingerprint = try sweepFingerprint()
+            let fingerprint = try timed("preflight") { try sweepFingerprint() }
             guard fingerprint == plan.fingerprint, plan.units == config.sweepUnits else {
                 throw ExperimentError.sweep("The configuration or its input files changed since the sweep was planned (\(folder.planURL.path)): unit \(index) refuses to mix results; run the submitting command again to plan the new sweep.")
             }

@@ -46,12 +46,18 @@ public final class ExperimentRunner: @unchecked Sendable {
     var unitLabel: String?
     /// The unit this process runs, if any.
     var unitIndex: Int?
+    /// This process on this host (work folders of two copies of one unit never collide).
+    static let processTag: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0 ? String(cString: name) : "host"
+        return "\(host.filter { $0.isLetter || $0.isNumber || $0 == "-" }).\(getpid())"
+    }()
     /// Whether ``buildMissingHeads(_:)`` already ran in this process.
     var headsBuilt = false
     /// Where the run's temporary models go; each unit has its own, so that units running side by
     /// side on one node never remove each other's files.
     var workFolder: URL {
-        config.logsLocation.appendingPathComponent(".work/\(config.resultStem)\(unitIndex.map { ".unit-\($0)" } ?? "")")
+        config.logsLocation.appendingPathComponent(".work/\(config.resultStem)\(unitIndex.map { ".unit-\($0).\(Self.processTag)" } ?? "")")
     }
     /// Seconds spent per step (`preflight`, `decode`, `forward`) by this process.
     public internal(set) var timings: [String: Double] = [:]
@@ -172,7 +178,7 @@ public final class ExperimentRunner: @unchecked Sendable {
     /// Creates `folder` if needed and writes and removes a probe file in it.
     /// - Throws: ``ExperimentError/badValue(key:value:expected:)`` naming the config key.
     static func checkWritable(_ folder: URL, key: String) throws {
-        let probe = folder.appendingPathComponent(".lines-write-probe-\(getpid())")
+        let probe = folder.appendingPathComponent(".lines-write-probe-\(processTag)-\(UUID().uuidString.prefix(8))")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data().write(to: probe)

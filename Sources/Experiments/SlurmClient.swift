@@ -80,7 +80,12 @@ public struct SlurmClient: Sendable {
         // One query per job: squeue fails on the whole list when one job has left its memory.
         for job in Set(jobs).sorted() {
             let r = try run("squeue", ["-h", "-r", "-j", job, "-o", "%i|%T|%r"])
-            guard r.status == 0 else { continue }
+            if r.status != 0 {
+                // A job Slurm has forgotten is not queued; anything else (no controller) is not an answer.
+                if r.err.localizedCaseInsensitiveContains("invalid job id") { continue }
+                let reason = r.err.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "; ")
+                throw ExperimentError.sweep("squeue could not say whether job \(job) is queued (\(reason.isEmpty ? "exit status \(r.status)" : reason)); nothing was submitted or changed.")
+            }
             for line in r.out.split(separator: "\n") {
                 let f = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard f.count == 3 else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Submits a planned sweep to Slurm: the validation units that are neither done nor queued as
 /// one job array (`--array`, `%array_parallelism`), and selection + test as one job that starts
@@ -40,6 +41,11 @@ public struct SlurmSweep: Sendable {
     /// - Throws: ``ExperimentError/sweep(_:)`` in one sentence: sbatch missing, an unknown
     ///   partition, another sweep still queued on the same results file, sbatch's refusal.
     public func submit(_ runner: ExperimentRunner, command: [String], directory: String) throws -> Submitted {
+        // #SBATCH lines are split on blanks and expand %: their paths must have neither.
+        for (what, path) in [("logs_location", SweepFolder(config: runner.config).url.path), ("the current folder", directory)]
+        where path.contains(where: { $0.isWhitespace || "%\"'\\".contains($0) }) {
+            throw ExperimentError.sweep("launcher=slurm writes \(what) (\(path)) into #SBATCH lines, which cannot hold blanks, quotes, backslashes or %; use a path without them.")
+        }
         try client.require("sbatch")
         if let p = options.partition, let known = try client.partitions(), !known.contains(p) {
             throw ExperimentError.sweep("launcher.partition=\(p): Slurm has no such partition (sinfo lists \(known.isEmpty ? "none" : known.joined(separator: ", "))).")
@@ -57,7 +63,7 @@ public struct SlurmSweep: Sendable {
                 active = []
             }
             if !active.isEmpty {
-                throw ExperimentError.sweep("Another sweep for a different configuration is still queued on the same results file \(existing.result) (jobs \(Set(active.map { $0.id.split(separator: "_")[0] }).sorted().joined(separator: ", ")), plan \(folder.planURL.path)); wait for it or scancel it, or give this one other results_location and logs_location.")
+                throw ExperimentError.sweep("Another sweep, for a different configuration or other input files, is still queued on the same results file \(existing.result) (jobs \(Set(active.map { $0.id.split(separator: "_")[0] }).sorted().joined(separator: ", ")), plan \(folder.planURL.path)); wait for it or scancel those jobs before submitting this one, or give this one other results_location and logs_location.")
             }
         }
         var (plan, setAside) = try runner.planSweep(command: command, directory: directory)
@@ -71,7 +77,7 @@ public struct SlurmSweep: Sendable {
         if status.states[selection] == .done && missing.isEmpty { return submitted }
         // A queued selection job waits on jobs that include units now missing: it would never start.
         var selectionQueued = status.queued.contains(selection)
-        if selectionQueued, !missing.isEmpty, case let .queued(job, _, _) = status.states[selection] {
+        if selectionQueued, !missing.isEmpty, case let .queued(job, state, _) = status.states[selection], state == "PENDING" {
             try client.cancel(job)
             submitted.cancelledSelection = job
             selectionQueued = false
@@ -81,21 +87,26 @@ public struct SlurmSweep: Sendable {
             if case let .queued(job, _, _) = status.states[i] { return job }
             return nil
         }
+        // Each job is recorded in the plan as soon as sbatch accepts it, so that a later refusal
+        // never leaves a submitted job unknown to --status and to the next submission.
+        plan.submissions.append(.init(validationJob: nil, units: [], selectionJob: nil, date: ISO8601DateFormatter().string(from: Date())))
+        let record = plan.submissions.count - 1
         if !missing.isEmpty {
             try write(validationScript(plan, folder: folder, units: missing), to: folder.validationScript)
             let job = try client.submit(folder.validationScript)
             submitted.validationJob = job
             after.append(job)
+            plan.submissions[record].validationJob = job
+            plan.submissions[record].units = missing
+            try plan.write(to: folder.planURL)
         }
         if !selectionQueued && status.states[selection] != .done {
             try write(selectionScript(plan, folder: folder), to: folder.selectionScript)
             let dependency = after.isEmpty ? [] : ["--dependency=afterok:" + after.joined(separator: ":"), "--kill-on-invalid-dep=yes"]
             submitted.selectionJob = try client.submit(folder.selectionScript, options: dependency)
+            plan.submissions[record].selectionJob = submitted.selectionJob
+            try plan.write(to: folder.planURL)
         }
-        let stamp = ISO8601DateFormatter().string(from: Date())
-        plan.submissions.append(.init(validationJob: submitted.validationJob, units: submitted.validationJob == nil ? [] : missing,
-                                      selectionJob: submitted.selectionJob, date: stamp))
-        try plan.write(to: folder.planURL)
         submitted.plan = plan
         return submitted
     }
@@ -144,6 +155,8 @@ public struct SlurmSweep: Sendable {
         var text = "#!/bin/bash\n# Written by lines run launcher=slurm; the plan is \(plan.fingerprint) in plan.json beside this file.\n"
         for h in header { text += "#SBATCH \(h)\n" }
         text += "set -eu\n"
+        // A BLAS kernel Lines chose for the submitting machine's CPU is not this node's choice.
+        text += "if [ \"${\(OpenBLASKernel.chosenMarker):-}\" = 1 ]; then unset OPENBLAS_CORETYPE \(OpenBLASKernel.chosenMarker); fi\n"
         text += "echo \"== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname): job ${SLURM_JOB_ID:-?}\"\n"
         text += "exec " + plan.command.map(Self.quoted).joined(separator: " ") + " --unit \(unit)\n"
         return text

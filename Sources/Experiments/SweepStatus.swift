@@ -78,7 +78,11 @@ public struct SweepStatus: Sendable {
             case let .queued(job, st, reason):
                 lines.append(head + "\(st.lowercased()) (job \(job)\(st == "PENDING" && !reason.isEmpty && reason != "None" ? ", \(reason)" : ""))")
             case let .failed(reason): lines.append(head + "FAILED: \(reason) Log: \(folder.log(unit.index).path)")
-            case .missing: lines.append(head + "missing (not done, not queued: run the submitting command again to resubmit)")
+            case .missing:
+                // A job that ran out of time or memory leaves no note, but its log says why.
+                let log = folder.log(unit.index)
+                let seen = FileManager.default.fileExists(atPath: log.path) ? "; its last log: \(log.path)" : ""
+                lines.append(head + "missing (not done, not queued: run the submitting command again to resubmit\(seen))")
             }
         }
         let running = queued.filter { if case let .queued(_, st, _) = states[$0] { return st != "PENDING" }; return false }.count

@@ -41,6 +41,9 @@ public enum OpenBLASKernel {
     /// there is one and neither `OPENBLAS_CORETYPE` nor `LINES_KEEP_BLAS_CORE` is set. Returns
     /// only when nothing needed changing (or the restart failed). Call it first thing in `main`,
     /// before any output.
+    /// Set beside `OPENBLAS_CORETYPE` when Lines chose it for this machine's CPU.
+    public static let chosenMarker = "LINES_BLAS_CORE_CHOSEN"
+
     public static func restartWithRecommendedCoreIfNeeded() {
         #if os(Linux)
         let env = ProcessInfo.processInfo.environment
@@ -49,9 +52,13 @@ public enum OpenBLASKernel {
         guard env["OPENBLAS_CORETYPE"] == nil, env["LINES_KEEP_BLAS_CORE"] == nil, !isTestRunner,
               let core = recommendedCoreType else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
+        // Marks the choice as this machine's, so that a job script started elsewhere (a Slurm
+        // worker on another CPU) drops it and chooses for its own CPU.
+        setenv(chosenMarker, "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returns only on failure: carry on with the slower kernels.
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(chosenMarker)
         #endif
     }
 

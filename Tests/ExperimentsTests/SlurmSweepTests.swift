@@ -61,12 +61,14 @@ struct SlurmSweepTests {
         #expect(r.status == 0, "scontrol \(args): \(r.err)")
     }
 
+    /// The job ids `lines run … launcher=slurm` printed.
     func jobs(_ text: String) -> (array: String?, selection: String?) {
         func after(_ marker: String) -> String? {
             guard let r = text.range(of: marker) else { return nil }
-            return String(text[r.upperBound...].prefix { $0.isNumber })
+            let id = String(text[r.upperBound...].prefix { $0.isNumber })
+            return id.isEmpty ? nil : id
         }
-        return (after("as job array "), after("as job "))
+        return (after("as job array "), after(") as job "))
     }
 
     @Test("a sweep on Slurm writes the same results file as a local run, byte for byte")
@@ -178,7 +180,7 @@ struct SlurmSweepTests {
         // Same results file (the stem has no specify_lambda), other configuration.
         let second = try lines(ws, ["specify_lambda=0.5", "launcher=slurm"])
         #expect(second.status != 0)
-        #expect(second.stderr.contains("Another sweep for a different configuration is still queued on the same results file"), "\(second.stderr)")
+        #expect(second.stderr.contains("Another sweep, for a different configuration or other input files, is still queued on the same results file"), "\(second.stderr)")
         #expect(second.stderr.contains(ids.array ?? "?"))
     }
 }

@@ -28,16 +28,32 @@ struct SweepUnitTests {
             (["method=ties", "method.apply_lines=true"], "ties_lines"),
             (["method=tall_mask"], "tall_mask"),
             (["method=single_task", "method.apply_lines=true"], "single_task_lines"),
+            (["method=zeroshot"], "zeroshot_run"),
         ]
         for c in cases {
             let ws = try Workspace()
             defer { ws.cleanup() }
             let text = try runAllUnits(ws, c.args, order: { Array((0..<$0).reversed()) })
             #expect(text == (try expectedResult(c.expected)), "\(c.expected)")
-            // Each validation unit wrote only its own journal; nothing else was evaluated twice.
-            let folder = SweepFolder(config: try ws.config(c.args))
-            #expect(folder.unitJournals.count == (try ws.config(c.args)).sweepUnits.count - 1)
+            // Each validation unit journaled exactly its own evaluations.
+            let config = try ws.config(c.args)
+            let folder = SweepFolder(config: config)
+            let fingerprint = try runner(ws, c.args).sweepFingerprint()
+            for unit in config.sweepUnits where unit.kind == .validation {
+                let keys = RunJournal.entries(at: folder.journal(unit.index), fingerprint: fingerprint).map { Set($0.keys) }
+                #expect(keys == Set(unit.keys), "\(c.expected) unit \(unit.index)")
+            }
         }
+    }
+
+    @Test("per-task models (mag_masking): the units give a local run's bytes")
+    func perTaskModels() throws {
+        let local = try Workspace(), units = try Workspace()
+        defer { local.cleanup(); units.cleanup() }
+        let args = ["method=mag_masking"]
+        let expected = try String(contentsOf: runner(local, args).run().resultURL, encoding: .utf8)
+        #expect(try runAllUnits(units, args) == expected)
+        #expect(try units.config(args).sweepUnits.map(\.label) == ["1.0", ""])
     }
 
     @Test("the units are one per coefficient, then selection + test, with every task's validation key")
@@ -124,6 +140,9 @@ struct SweepUnitTests {
         let ws = try Workspace()
         defer { ws.cleanup() }
         #expect(try ws.config([]).launcher == .local)
+        // The default launcher adds nothing to the tree: --cfg and .hydra/config.yaml stay the reference's.
+        #expect(try ws.config([]).tree.value(at: ["launcher"]) == nil)
+        #expect(try ws.config(["launcher=local"]).tree.value(at: ["launcher"]) == nil)
         let slurm = try ws.config(["launcher=slurm", "launcher.partition=gpu", "launcher.time=02:00:00", "launcher.cpus_per_task=8",
                                    "launcher.mem=16G", "launcher.gres=gpu:1", "launcher.array_parallelism=4", "launcher.extra=[--account=lab,--qos=high]"])
         #expect(slurm.launcher == .slurm(.init(partition: "gpu", time: "02:00:00", cpusPerTask: 8, mem: "16G", gres: "gpu:1",
@@ -152,13 +171,21 @@ struct SweepUnitTests {
         defer { ws.cleanup() }
         let config = try ws.config(["launcher=slurm", "launcher.partition=cpu", "launcher.array_parallelism=3", "launcher.extra=[--account=lab]"])
         guard case let .slurm(options) = config.launcher else { Issue.record("not slurm"); return }
-        let plan = try ExperimentRunner(config: config).planSweep(command: ["/opt/lines", "run", "DATASETS=[EuroSAT, GTSRB]"], directory: "/work dir").plan
+        let plan = try ExperimentRunner(config: config).planSweep(command: ["/opt/lines", "run", "DATASETS=[EuroSAT, GTSRB]"], directory: "/work/dir").plan
         let folder = SweepFolder(config: config)
         let sweep = SlurmSweep(options: options)
         let val = sweep.validationScript(plan, folder: folder, units: [0, 1, 2, 7])
         #expect(val.contains("#SBATCH --array=0-2,7%3\n"))
         #expect(val.contains("#SBATCH --output=\(folder.logs.path)/unit-%a.log\n"))
-        #expect(val.contains("#SBATCH --chdir=/work dir\n#SBATCH --partition=cpu\n#SBATCH --account=lab\n"))
+        #expect(val.contains("#SBATCH --chdir=/work/dir\n#SBATCH --partition=cpu\n#SBATCH --account=lab\n"))
+        #expect(val.contains("unset OPENBLAS_CORETYPE LINES_BLAS_CORE_CHOSEN"))
+        // A path #SBATCH cannot hold is refused before anything is submitted.
+        do {
+            _ = try sweep.submit(ExperimentRunner(config: config), command: ["/opt/lines"], directory: "/work dir")
+            Issue.record("a folder with a blank was accepted")
+        } catch let e as ExperimentError {
+            #expect(e.description.hasPrefix("launcher=slurm writes the current folder (/work dir) into #SBATCH lines") || e.description.contains("needs Slurm's sbatch"), "\(e.description)")
+        }
         #expect(val.hasSuffix("exec '/opt/lines' 'run' 'DATASETS=[EuroSAT, GTSRB]' --unit \"$SLURM_ARRAY_TASK_ID\"\n"))
         let sel = sweep.selectionScript(plan, folder: folder)
         #expect(sel.contains("#SBATCH --output=\(folder.log(plan.selectionIndex).path)\n"))
