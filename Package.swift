@@ -50,11 +50,13 @@ let package = Package(
         .library(name: "Report", targets: ["Report"]),
         .library(name: "Demo", targets: ["Demo"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Hub", targets: ["Hub"]),
         .executable(name: "lines", targets: ["LinesCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -120,6 +122,8 @@ let package = Package(
             swiftSettings: optimizedInDebug
         ),
         .target(name: "Report"),
+        // The Hugging Face Hub: downloads into huggingface_hub's cache layout (HTTP: Foundation's URLSession).
+        .target(name: "Hub", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "lines-preprocess-bench",
@@ -129,13 +133,14 @@ let package = Package(
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments", "Training", "Demo",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments", "Training", "Demo", "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers every test target shares: paths, temporary folders, error measures, the lines process.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Checkpoints"]),
+        .testTarget(name: "HubTests", dependencies: ["TestSupport", "Hub", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["TestSupport", "Merging", "Checkpoints", "Tensors"]),
         .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Checkpoints", "Tensors"]),

