@@ -26,6 +26,9 @@ public struct HubFile: Sendable, Hashable {
 }
 
 extension HubFile {
+    /// ``treeCache(_:)``, for tests.
+    public static func treeCacheText(_ files: [HubFile]) -> String { treeCache(files) }
+
     /// `trees/COMMIT.json` as `huggingface_hub` writes it (`json.dump(…, indent=1)`, paths sorted):
     /// the listing, cached forever since a commit never changes. (Python's string escapes, as
     /// Checkpoints' `JSONText.quote(asciiOnly:)` writes them; Hub keeps its own copy to depend on

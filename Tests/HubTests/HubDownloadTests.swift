@@ -36,6 +36,14 @@ struct HubDownloadTests {
         let path = try PythonHub.snapshot("lines-test/tiny-model", endpoint: hub.endpoint, cache: settings.cache)
         #expect(path == settings.cache.appendingPathComponent("models--lines-test--tiny-model/snapshots/5c43447bdfe030229ef73e0e8b7c99e0be7c5431").path)
         #expect(hub.contentRequests.count == before, "\(hub.contentRequests.suffix(3))")
+        // And the other way: what huggingface_hub downloaded first, Lines does not fetch again.
+        let other = hub.root.appendingPathComponent("python-first")
+        _ = try PythonHub.snapshot("lines-test/tiny-model", endpoint: hub.endpoint, cache: other)
+        let afterPython = hub.contentRequests.count
+        let r = try hub.downloader(hub.settings(cache: other)).download(.init(repository: tiny))
+        #expect(r.fetched == 0 && r.files.count == 5)
+        #expect(hub.contentRequests.count == afterPython)
+        #expect(try cacheLayout(other) == cacheLayout(settings.cache))
     }
 
     @Test("include and exclude globs select files; a glob that matches nothing is one sentence")
@@ -183,6 +191,14 @@ struct HubNamesTests {
             ("*", "", true), ("", "", true), ("a*b*c", "aXbYc", true), ("a*b*c", "aXbY", false),
         ]
         for (p, s, m) in cases { #expect(Glob(p).matches(s) == m, "\(p) ~ \(s)") }
+    }
+
+    @Test("the tree cache escapes paths as Python's json.dump does")
+    func treeCacheEscapes() {
+        let text = HubFile.treeCacheText([HubFile(path: "ü \"q\"\t\u{08}/😀.bin", size: 3, blobID: "b", lfsSHA256: "s", lfsSize: 3)])
+        // json.dumps({"format_version": 1, "files": {"ü \"q\"\t\b/😀.bin": {...}}}, indent=1)
+        #expect(text == "{\n \"format_version\": 1,\n \"files\": {\n  \"\\u00fc \\\"q\\\"\\t\\b/\\ud83d\\ude00.bin\": {\n   \"size\": 3,\n   \"blob_id\": \"b\",\n   \"lfs_sha256\": \"s\",\n   \"lfs_size\": 3\n  }\n }\n}")
+        #expect(HubFile.treeCacheText([]) == "{\n \"format_version\": 1,\n \"files\": {}\n}")
     }
 
     @Test("hf:// addresses")
