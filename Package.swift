@@ -124,6 +124,8 @@ let package = Package(
         .target(name: "Report"),
         // The Hugging Face Hub: downloads into huggingface_hub's cache layout (HTTP: Foundation's URLSession).
         .target(name: "Hub", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // `lines datasets download`: the tasks' own sources, checked and extracted safely.
+        .target(name: "DatasetDownloads", dependencies: ["Hub", "CZlib"]),
         .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "lines-preprocess-bench",
@@ -133,14 +135,14 @@ let package = Package(
         .executableTarget(
             name: "LinesCLI",
             dependencies: [
-                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments", "Training", "Demo", "Hub",
+                "Tensors", "Checkpoints", "Merging", "CLIP", "Datasets", "Evaluation", "Experiments", "Training", "Demo", "Hub", "DatasetDownloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers every test target shares: paths, temporary folders, error measures, the lines process.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Checkpoints"]),
-        .testTarget(name: "HubTests", dependencies: ["TestSupport", "Hub", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "HubTests", dependencies: ["TestSupport", "Hub", "DatasetDownloads", "Datasets", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CheckpointsTests", dependencies: ["TestSupport", "Checkpoints", "Tensors"]),
         .testTarget(name: "MergingTests", dependencies: ["TestSupport", "Merging", "Checkpoints", "Tensors"]),
         .testTarget(name: "CLIPTests", dependencies: ["TestSupport", "CLIP", "Checkpoints", "Tensors"]),

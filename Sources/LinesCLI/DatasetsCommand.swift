@@ -1,6 +1,8 @@
 import ArgumentParser
+import DatasetDownloads
 import Datasets
 import Foundation
+import Hub
 
 /// `lines datasets`: what a reference `data_location` holds, and the exact splits Lines makes of it.
 struct DatasetsCommand: ParsableCommand {
@@ -16,7 +18,7 @@ struct DatasetsCommand: ParsableCommand {
           lines datasets --data-location ~/data
           lines datasets show MNIST --split val --data-location ~/data
         """,
-        subcommands: [List.self, Show.self],
+        subcommands: [List.self, Show.self, Download.self],
         defaultSubcommand: List.self
     )
 
@@ -141,5 +143,71 @@ struct DatasetsCommand: ParsableCommand {
     enum SplitArgument: String, ExpressibleByArgument, CaseIterable {
         case train, val, test
         var split: DatasetSplit { DatasetSplit(rawValue: rawValue) ?? .val }
+    }
+
+    /// `lines datasets download`: the tasks from their own sources, into the layout `list` reads.
+    struct Download: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download tasks from their own sources (torchvision's URLs and MD5s) into the data folder, laid out as the reference reads them.",
+            discussion: """
+            Fetched now: MNIST, FashionMNIST, KMNIST (IDX .gz), CIFAR10, CIFAR100, STL10 (.tar.gz), SVHN (.mat). \
+            Every file is checked against torchvision's MD5 before use; archives are extracted into a \
+            temporary folder (no path out of it, no links, a size bound) and moved into place whole. \
+            The other tasks get the manual step they need.
+
+              lines datasets download --tasks 8 --data-location ~/data
+              lines datasets download MNIST CIFAR10 --data-location ~/data --mirror http://mirror.lab/datasets
+            """)
+
+        @Argument(help: ArgumentHelp("Tasks by name (default: the first --tasks of the paper's 20).", valueName: "TASK"))
+        var names: [String] = []
+
+        @Option(help: "The first N of the paper's tasks (8, 14 or 20), when no TASK is named.")
+        var tasks = 8
+
+        @Option(help: "The reference's data_location folder (created if missing).")
+        var dataLocation: String
+
+        @Option(help: ArgumentHelp("A base URL that serves the same files under their own names (replaces each file's host).", valueName: "URL"))
+        var mirror: String?
+
+        func validate() throws {
+            guard (1...20).contains(tasks) else { throw ValidationError("--tasks must be between 1 and 20, not \(tasks).") }
+        }
+
+        func run() throws {
+            let root = URL(fileURLWithPath: (dataLocation as NSString).expandingTildeInPath)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            var chosen: [String] = []
+            for n in names {
+                guard let t = TaskName.allCases.first(where: { $0.rawValue.lowercased() == n.lowercased() }) else {
+                    throw ValidationError("'\(n)' is not one of the paper's tasks (\(TaskName.allCases.map(\.rawValue).joined(separator: ", "))).")
+                }
+                chosen.append(t.rawValue)
+            }
+            if chosen.isEmpty { chosen = TaskName.first(tasks).map(\.rawValue) }
+            let downloader = DatasetDownloader(mirror: mirror)
+            var failed = 0
+            for task in chosen {
+                let bar = ByteProgress(label: "Downloading \(task)")
+                do {
+                    let outcome = try downloader.download(task, into: root) { bar.update($0, $1) }
+                    bar.finish()
+                    switch outcome {
+                    case let .fetched(fetched, present):
+                        let survey = TaskSurvey(task: TaskName.allCases.first { $0.rawValue == task } ?? .mnist, dataLocation: root)
+                        let sizes = survey.dataset.map { "train \($0.count(.train)), val \($0.count(.val)), test \($0.count(.test))" } ?? (survey.problem ?? "")
+                        printError("\(task): \(fetched) fetched, \(present) already there; \(sizes)")
+                    case let .manual(step):
+                        printError("\(task): not fetched automatically; \(step).")
+                    }
+                } catch {
+                    bar.finish()
+                    failed += 1
+                    printError("\(task): \((error as? HubError)?.description ?? "\(error)")")
+                }
+            }
+            if failed > 0 { throw CommandFailure(description: "\(failed) task\(failed == 1 ? "" : "s") could not be downloaded (above); nothing partial was left in \(root.path).") }
+        }
     }
 }

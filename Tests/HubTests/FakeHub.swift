@@ -24,20 +24,8 @@ final class FakeHub: @unchecked Sendable {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("repos"), to: repos)
         try extraRepos(repos)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.fixtures.appendingPathComponent("fake_hub.py").path, "--root", repos.path, "--log", log.path]
-            + (pageSize.map { ["--page-size", String($0)] } ?? []) + faults
-        let out = Pipe()
-        process.standardInput = input
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "), let p = Int(text.dropFirst(5)) else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "fake_hub.py did not start: '\(String(decoding: line, as: UTF8.self))'"])
-        }
-        port = p
+        port = try launchServer(process, input: input, ["python3", Self.fixtures.appendingPathComponent("fake_hub.py").path, "--root", repos.path,
+                                                         "--log", log.path] + (pageSize.map { ["--page-size", String($0)] } ?? []) + faults)
     }
 
     deinit {
@@ -69,6 +57,24 @@ final class FakeHub: @unchecked Sendable {
     var contentRequests: [String] {
         requests.filter { $0.hasPrefix("GET ") && ($0.contains("/resolve/") || $0.contains("/cdn/")) }
     }
+}
+
+/// Starts `arguments` (a Python server) with `input` as its standard input, and reads the port
+/// from its first line (`PORT N`).
+func launchServer(_ process: Process, input: Pipe, _ arguments: [String]) throws -> Int {
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardInput = input
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = Data()
+    while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+    guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+        throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(arguments.prefix(2)) did not start: '\(String(decoding: line, as: UTF8.self))'"])
+    }
+    return port
 }
 
 /// Every path under `root`: kind, link target, size and SHA-256, as Scripts/fixtures/hub_fixtures.py records them.

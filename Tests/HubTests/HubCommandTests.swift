@@ -30,6 +30,7 @@ struct HubCommandTests {
     @Test("lines download prints the snapshot folder; bad input is one sentence and exit 1")
     func download() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         let r = try lines(hub, ["download", "lines-test/tiny-model", "--include", "*.json", "tokenizer/"])
         #expect(r.status == 0, "\(r.stderr)")
         let folder = hub.root.appendingPathComponent("cache/models--lines-test--tiny-model/snapshots/5c43447bdfe030229ef73e0e8b7c99e0be7c5431")
@@ -54,6 +55,7 @@ struct HubCommandTests {
                 (merge.appendingPathComponent("DTDVal/nonlinear_finetuned.safetensors"), "DTDVal/nonlinear_finetuned.safetensors"),
             ])
         }
+        defer { withExtendedLifetime(hub) {} }
         let fromHub = hub.root.appendingPathComponent("hub.safetensors"), fromDisk = hub.root.appendingPathComponent("disk.safetensors")
         let r = try lines(hub, ["merge", "--method", "ties", "--pretrained", "hf://lines-test/merge-inputs/zeroshot.safetensors",
                                 "--finetuned", "hf://lines-test/merge-inputs/MNISTVal/nonlinear_finetuned.safetensors",
@@ -81,6 +83,7 @@ struct HubCommandTests {
             }
         }
         let hub = try FakeHub { repos in try Self.addRepo(repos, name: "ckpt", files: files) }
+        defer { withExtendedLifetime(hub) {} }
         let out = hub.root.appendingPathComponent("run")
         let r = try lines(hub, ["run", "model=tiny", "DATASETS=[EuroSAT,GTSRB,CIFAR10,KMNIST]",
                                 "data_location=\(TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/datasets/root").path)",

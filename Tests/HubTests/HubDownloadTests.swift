@@ -10,6 +10,7 @@ struct HubDownloadTests {
     @Test("the cache is laid out file by file as huggingface_hub lays it out for the same server")
     func layoutMatchesHuggingFaceHub() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         let settings = hub.settings()
         let d = hub.downloader(settings)
         _ = try d.download(.init(repository: tiny))
@@ -30,6 +31,7 @@ struct HubDownloadTests {
     @Test("huggingface_hub itself finds what Lines downloaded, and fetches nothing", .enabled(if: PythonHub.available, "huggingface_hub is not installed (pip install huggingface_hub)"))
     func pythonReusesTheCache() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         let settings = hub.settings()
         _ = try hub.downloader(settings).download(.init(repository: tiny))
         let before = hub.contentRequests.count
@@ -49,6 +51,7 @@ struct HubDownloadTests {
     @Test("include and exclude globs select files; a glob that matches nothing is one sentence")
     func globs() throws {
         let hub = try FakeHub(pageSize: 2)   // the listing comes in pages of two (Link: rel="next")
+        defer { withExtendedLifetime(hub) {} }
         let d = hub.downloader(hub.settings())
         let r = try d.download(.init(repository: tiny, include: [Glob("*.json"), Glob("tokenizer/")], exclude: [Glob("*vocab*")]))
         #expect(r.files.map(\.path) == ["config.json"])
@@ -65,6 +68,7 @@ struct HubDownloadTests {
     @Test("an LFS file whose bytes do not hash to its SHA-256 is refused, and nothing of it stays")
     func corruptedBlob() throws {
         let hub = try FakeHub(faults: ["--corrupt", "model.safetensors"])
+        defer { withExtendedLifetime(hub) {} }
         let settings = hub.settings()
         do {
             _ = try hub.downloader(settings).download(.init(repository: tiny, include: [Glob("model.safetensors")]))
@@ -82,6 +86,7 @@ struct HubDownloadTests {
     @Test("a connection dropped mid-file is resumed with Range, and the file is whole")
     func droppedConnection() throws {
         let hub = try FakeHub(faults: ["--drop", "extra.bin"])
+        defer { withExtendedLifetime(hub) {} }
         let settings = hub.settings()
         let r = try hub.downloader(settings).download(.init(repository: tiny, include: [Glob("extra.bin")]))
         #expect(r.fetched == 1)
@@ -95,6 +100,7 @@ struct HubDownloadTests {
     @Test("server errors are retried; one that stays is reported with its status")
     func serverErrors() throws {
         let hub = try FakeHub(faults: ["--fail5xx", "2:config.json", "--fail5xx", "9:README.md"])
+        defer { withExtendedLifetime(hub) {} }
         let d = hub.downloader(hub.settings())
         let r = try d.download(.init(repository: tiny, include: [Glob("config.json")]))
         #expect(r.fetched == 1)
@@ -111,6 +117,7 @@ struct HubDownloadTests {
     @Test("401, 403, 404 and a bad name: one sentence each; the token goes to the Hub, not to the CDN")
     func refusals() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         func message(_ repo: String, revision: String = "main", token: String? = nil, kind: HubRepository.Kind = .model) -> String {
             do {
                 _ = try hub.downloader(hub.settings(token: token)).download(.init(repository: try HubRepository(repo, kind: kind), revision: revision))
@@ -137,6 +144,7 @@ struct HubDownloadTests {
     @Test("an HTML page instead of a file is refused, nothing kept")
     func htmlPage() throws {
         let hub = try FakeHub(faults: ["--html", "config.json"])
+        defer { withExtendedLifetime(hub) {} }
         let settings = hub.settings()
         do {
             _ = try hub.downloader(settings).download(.init(repository: tiny, include: [Glob("config.json")]))
@@ -151,6 +159,7 @@ struct HubDownloadTests {
     @Test("offline: the cache answers alone; what it lacks is named")
     func offline() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         let cache = hub.root.appendingPathComponent("cache")
         _ = try hub.downloader(hub.settings(cache: cache)).download(.init(repository: tiny, include: [Glob("*.json")]))
         // Another endpoint that does not exist: nothing may be asked of it.
@@ -170,6 +179,7 @@ struct HubDownloadTests {
     @Test("a local folder gets the files and huggingface_hub's metadata")
     func localFolder() throws {
         let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
         let local = hub.root.appendingPathComponent("here")
         let r = try hub.downloader(hub.settings()).download(.init(repository: tiny, include: [Glob("tokenizer/*")], localFolder: local))
         #expect(r.folder == local)

@@ -1,0 +1,91 @@
+import Foundation
+import Hub
+
+/// `lines datasets download`: fetches tasks from their own hosts into `data_location`, in the
+/// layout `lines datasets` reads, each file checked against torchvision's MD5 before use, each
+/// archive extracted into a temporary folder first and moved into place only when whole.
+public struct DatasetDownloader: Sendable {
+    /// The tasks' sources (``DatasetSource/builtIn``, or a table of one's own).
+    public var sources: [DatasetSource]
+    /// A base URL that replaces each file's own (everything before its name): a mirror.
+    public var mirror: String?
+    /// The fetcher (retries, resume).
+    public var fetcher = FileFetcher()
+
+    public init(sources: [DatasetSource] = DatasetSource.builtIn, mirror: String? = nil) {
+        self.sources = sources
+        self.mirror = mirror
+    }
+
+    /// What became of one task.
+    public enum Outcome: Sendable, Equatable {
+        /// Fetched (files fetched, files already there).
+        case fetched(Int, Int)
+        /// Not fetched: the manual step.
+        case manual(String)
+    }
+
+    /// Why a task failed: one sentence.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Downloads `task` into `dataLocation`.
+    /// - Throws: ``Failure`` (naming the task and file) or ``Hub/HubError``.
+    public func download(_ task: String, into dataLocation: URL, progress: HubDownloader.Progress? = nil) throws -> Outcome {
+        guard let source = sources.first(where: { $0.task.lowercased() == task.lowercased() }) else {
+            return .manual(DatasetSource.manualSteps[task] ?? "no source is known for \(task)")
+        }
+        let fm = FileManager.default
+        let staging = dataLocation.appendingPathComponent(".lines-download")
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        var fetched = 0, present = 0
+        for file in source.files {
+            let url = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + file.name) } ?? URL(string: file.url)
+            guard let url else { throw Failure(description: "\(source.task): '\(file.url)' is not a URL") }
+            switch file.action {
+            case let .place(folder):
+                let target = dataLocation.appendingPathComponent(folder).appendingPathComponent(file.name)
+                if try fetcher.fetch(url, to: target, checksum: .md5(file.md5), label: source.task, progress: progress) { fetched += 1 } else { present += 1 }
+            case let .extractTarGz(folder, provides):
+                let into = dataLocation.appendingPathComponent(folder)
+                if provides.allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
+                let archive = staging.appendingPathComponent(file.name)
+                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                try extract(archive, into: into, provides: provides, task: source.task, staging: staging)
+                try? fm.removeItem(at: archive)
+                fetched += 1
+            }
+        }
+        rmdir(staging.path)   // only when empty: another download into the same folder may be using it
+        return .fetched(fetched, present)
+    }
+
+    /// Extracts a `.tar.gz` into a fresh folder beside the target, checks it holds `provides`,
+    /// then moves those entries into place (nothing half-extracted is ever in place).
+    func extract(_ archive: URL, into folder: URL, provides: [String], task: String, staging: URL) throws {
+        let fm = FileManager.default
+        let temp = staging.appendingPathComponent("extract-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: temp) }
+        let size = ((try? fm.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        var tar = TarExtractor(destination: temp, archive: archive.lastPathComponent, limit: max(1 << 30, size * 64))
+        do {
+            try GzipStream.inflate(archive) { try tar.consume($0) }
+            try tar.finish()
+        } catch let r as TarExtractor.Refusal {
+            throw Failure(description: "\(task): \(r.description); nothing was extracted")
+        } catch let g as GzipStream.Failure {
+            throw Failure(description: "\(task): \(archive.lastPathComponent) cannot be read: \(g.reason); nothing was extracted")
+        }
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for entry in provides {
+            let from = temp.appendingPathComponent(entry), to = folder.appendingPathComponent(entry)
+            guard fm.fileExists(atPath: from.path) else {
+                throw Failure(description: "\(task): \(archive.lastPathComponent) does not hold \(entry)/ as the reference's loader expects; nothing was placed")
+            }
+            try? fm.removeItem(at: to)
+            try fm.moveItem(at: from, to: to)
+        }
+    }
+}

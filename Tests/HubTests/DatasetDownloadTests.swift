@@ -1,0 +1,166 @@
+import Crypto
+import DatasetDownloads
+import Datasets
+import Foundation
+import Hub
+import TestSupport
+import Testing
+
+/// Python's `http.server` on a folder: a dataset's host, on loopback. It stops when this object
+/// goes (its standard input closes).
+final class FileServer: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let port: Int
+    let folder: URL
+
+    init(_ folder: URL) throws {
+        self.folder = folder
+        port = try launchServer(process, input: input, ["python3", "-u", "-c", """
+            import functools, http.server, sys, threading
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            print("PORT %d" % server.server_address[1], flush=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            sys.stdin.read()
+            """, folder.path])
+    }
+
+    deinit {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/" }
+}
+
+@Suite("lines datasets download", .serialized)
+struct DatasetDownloadTests {
+    static let fixtureRoot = TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/datasets/root")
+
+    func md5(_ url: URL) throws -> String {
+        Insecure.MD5.hash(data: try Data(contentsOf: url)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func sh(_ args: [String], in folder: URL) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = folder
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(args)")
+    }
+
+    /// A mirror with the tasks' files in the formats their hosts use, made from the repository's
+    /// tiny fixtures (IDX .gz, .mat, tar.gz), and the built-in table with their MD5s.
+    func mirror(_ work: URL) throws -> (folder: URL, sources: [DatasetSource]) {
+        let fm = FileManager.default
+        let m = work.appendingPathComponent("mirror")
+        try fm.createDirectory(at: m, withIntermediateDirectories: true)
+        for f in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try fm.copyItem(at: Self.fixtureRoot.appendingPathComponent("MNIST/raw/\(f)"), to: m.appendingPathComponent(f))
+        }
+        for f in ["train_32x32.mat", "test_32x32.mat"] {
+            try fm.copyItem(at: Self.fixtureRoot.appendingPathComponent("svhn/\(f)"), to: m.appendingPathComponent(f))
+        }
+        try sh(["tar", "czf", m.appendingPathComponent("cifar-10-python.tar.gz").path, "cifar-10-batches-py"], in: Self.fixtureRoot)
+        try sh(["tar", "czf", m.appendingPathComponent("stl10_binary.tar.gz").path, "stl10_binary"], in: Self.fixtureRoot.appendingPathComponent("stl10"))
+        var sources = DatasetSource.builtIn
+        for i in sources.indices {
+            for j in sources[i].files.indices {
+                let local = m.appendingPathComponent(sources[i].files[j].name)
+                if fm.fileExists(atPath: local.path) { sources[i].files[j].md5 = try md5(local) }
+            }
+        }
+        return (m, sources)
+    }
+
+    @Test("IDX .gz, .mat and tar.gz tasks are fetched, checked and laid out as the loaders read them")
+    func fetchAndLayOut() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lines-ds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (folder, sources) = try mirror(work)
+        let server = try FileServer(folder)
+        defer { withExtendedLifetime(server) {} }
+        let data = work.appendingPathComponent("data")
+        var d = DatasetDownloader(sources: sources, mirror: server.url)
+        d.fetcher.retryDelay = 0.05
+        for task in ["MNIST", "SVHN", "CIFAR10", "STL10"] {
+            #expect(try d.download(task, into: data) == .fetched(task == "SVHN" ? 2 : task == "MNIST" ? 4 : 1, 0), "\(task)")
+        }
+        // The same splits as the fixture folder the files came from.
+        for name in ["MNIST", "SVHN", "CIFAR10", "STL10"] {
+            let task = try #require(TaskName.allCases.first { $0.rawValue == name })
+            let ours = try TaskLoader.load(task, dataLocation: data), theirs = try TaskLoader.load(task, dataLocation: Self.fixtureRoot)
+            for split in [DatasetSplit.train, .val, .test] { #expect(ours.count(split) == theirs.count(split), "\(name) \(split)") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent(".lines-download").path))
+        // Again: nothing is fetched.
+        #expect(try d.download("MNIST", into: data) == .fetched(0, 4))
+        #expect(try d.download("CIFAR10", into: data) == .fetched(0, 1))
+        #expect(try d.download("EuroSAT", into: data) == .manual(DatasetSource.manualSteps["EuroSAT"] ?? ""))
+    }
+
+    @Test("a wrong checksum and a hostile archive are refused; nothing is placed, nothing written outside")
+    func refusals() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lines-ds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        var (folder, sources) = try mirror(work)
+        // An archive whose member climbs out of the folder, and one with a link.
+        try sh(["python3", "-c", """
+            import tarfile, io
+            for name, member in [("cifar-100-python.tar.gz", "../escaped.txt"), ("evil-link.tar.gz", None)]:
+                with tarfile.open(name, "w:gz") as t:
+                    if member:
+                        data = b"outside"
+                        info = tarfile.TarInfo(member); info.size = len(data); t.addfile(info, io.BytesIO(data))
+                    else:
+                        info = tarfile.TarInfo("cifar-100-python/meta"); info.type = tarfile.SYMTYPE; info.linkname = "/etc/passwd"; t.addfile(info)
+            """], in: folder)
+        let data = work.appendingPathComponent("data")
+        let server = try FileServer(folder)
+        defer { withExtendedLifetime(server) {} }
+        func message(_ task: String, _ table: [DatasetSource]) -> String {
+            var d = DatasetDownloader(sources: table, mirror: server.url)
+            d.fetcher.retryDelay = 0.05
+            do { _ = try d.download(task, into: data); return "no error" } catch { return "\(error)" }
+        }
+        var badMD5 = sources
+        let mnist = try #require(badMD5.firstIndex { $0.task == "MNIST" })
+        badMD5[mnist].files[0].md5 = String(repeating: "0", count: 32)
+        #expect(message("MNIST", badMD5).hasPrefix("'train-images-idx3-ubyte.gz' of MNIST failed its check (expected md5 00000000000000000000000000000000, got md5 "))
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("MNIST/raw/train-images-idx3-ubyte.gz").path))
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("MNIST/raw/.train-images-idx3-ubyte.gz.part").path))
+
+        let c100 = try #require(sources.firstIndex { $0.task == "CIFAR100" })
+        sources[c100].files[0].md5 = try md5(folder.appendingPathComponent("cifar-100-python.tar.gz"))
+        #expect(message("CIFAR100", sources) == "CIFAR100: cifar-100-python.tar.gz member '../escaped.txt' would be written outside its folder; refused; nothing was extracted")
+        sources[c100].files[0].url = "http://x/evil-link.tar.gz"
+        sources[c100].files[0].md5 = try md5(folder.appendingPathComponent("evil-link.tar.gz"))
+        #expect(message("CIFAR100", sources) == "CIFAR100: evil-link.tar.gz member 'cifar-100-python/meta' is a link or a special file (type '2'); archives may hold only files and folders; nothing was extracted")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("escaped.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("escaped.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("cifar-100-python").path))
+    }
+
+    @Test("the command: a manual step is a note; a file that fails its check is an error naming it")
+    func command() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lines-ds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (folder, _) = try mirror(work)
+        let server = try FileServer(folder)
+        defer { withExtendedLifetime(server) {} }
+        let exe = try #require(LinesProcess.executable, "the lines executable is not built")
+        let data = work.appendingPathComponent("data").path
+        let manual = try LinesProcess.run(exe, ["datasets", "download", "EuroSAT", "--data-location", data])
+        #expect(manual.status == 0 && manual.stderr.contains("EuroSAT: not fetched automatically; the reference reads EuroSAT_splits"), "\(manual.stderr)")
+        // The fixture's MNIST is not torchvision's: its MD5 differs from the built-in table's.
+        let r = try LinesProcess.run(exe, ["datasets", "download", "MNIST", "--data-location", data, "--mirror", server.url])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("MNIST: 'train-images-idx3-ubyte.gz' of MNIST failed its check (expected md5 f68b3c2dcbeaaa9fbdd348bbdeb94873"), "\(r.stderr)")
+        #expect(r.stderr.contains("1 task could not be downloaded"))
+        let bad = try LinesProcess.run(exe, ["datasets", "download", "Imagenet", "--data-location", data])
+        #expect(bad.status != 0 && bad.stderr.contains("'Imagenet' is not one of the paper's tasks"))
+    }
+}
