@@ -39,7 +39,8 @@ public struct DatasetSource: Sendable, Equatable {
         self.files = files
     }
 
-    /// The tasks Lines fetches by itself: torchvision's URLs and MD5s (torchvision 0.29's datasets).
+    /// The tasks Lines fetches by itself: torchvision's URLs and MD5s (torchvision 0.29's datasets),
+    /// laid out as torchvision's `download=True` leaves them under the reference's roots.
     public static let builtIn: [DatasetSource] = {
         func idx(_ task: String, _ base: String, _ md5s: [String]) -> DatasetSource {
             let names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
@@ -62,6 +63,22 @@ public struct DatasetSource: Sendable, Equatable {
             ]),
             DatasetSource(task: "STL10", files: [File(url: "http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz", md5: "91f7769df0f17e558f3565bffb0c7dfb",
                                                       action: .extractTarGz(into: "stl10", provides: ["stl10_binary"]))]),
+            DatasetSource(task: "Flowers102", files: [
+                File(url: "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/102flowers.tgz", md5: "52808999861908f626f3c1f4e79d11fa",
+                     action: .extractTarGz(into: "flowers102/flowers-102", provides: ["jpg"])),
+                File(url: "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/imagelabels.mat", md5: "e0620be6f572b9609742df49c70aed4d", action: .place("flowers102/flowers-102")),
+                File(url: "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/setid.mat", md5: "a5357ecc9cb78c4bef273ce3793fc85c", action: .place("flowers102/flowers-102")),
+            ]),
+            DatasetSource(task: "OxfordIIITPet", files: [
+                File(url: "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz", md5: "5c4f3ee8e5d25df40f4fd59a7f44e54c",
+                     action: .extractTarGz(into: "OxfordIIITPet/oxford-iiit-pet", provides: ["images"])),
+                File(url: "https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz", md5: "95a8c909bbe2e81eed6a22bccdf3f68f",
+                     action: .extractTarGz(into: "OxfordIIITPet/oxford-iiit-pet", provides: ["annotations"])),
+            ]),
+            DatasetSource(task: "Food101", files: [File(url: "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz", md5: "85eeb15f3717b99a5da872d97d918f87",
+                                                        action: .extractTarGz(into: "food101", provides: ["food-101"]))]),
+            DatasetSource(task: "RenderedSST2", files: [File(url: "https://openaipublic.azureedge.net/clip/data/rendered-sst2.tgz", md5: "2384d08e9dcfa4bd55b324e610496ee5",
+                                                             action: .extractTarGz(into: "RenderedSST2", provides: ["rendered-sst2"]))]),
         ]
     }()
 
@@ -74,11 +91,7 @@ public struct DatasetSource: Sendable, Equatable {
         "DTD": "download dtd-r1.0.1.tar.gz from the VGG page and make dtd/{train,val} from its labels (mlfoundations/task_vectors' README)",
         "GTSRB": "not fetched by Lines yet: torchvision's GTSRB(download=True) writes gtsrb/ as Lines reads it",
         "EMNIST": "not fetched by Lines yet: torchvision's EMNIST(split='digits', download=True) writes EMNIST/raw",
-        "Flowers102": "not fetched by Lines yet: torchvision's Flowers102(download=True) writes flowers102/",
-        "OxfordIIITPet": "not fetched by Lines yet: torchvision's OxfordIIITPet(download=True) writes OxfordIIITPet/",
-        "Food101": "not fetched by Lines yet: torchvision's Food101(download=True) writes food101/",
         "PCAM": "not fetched by Lines yet: torchvision's PCAM(download=True) writes PCAM/pcam/",
-        "RenderedSST2": "not fetched by Lines yet: torchvision's RenderedSST2(download=True) writes RenderedSST2/",
         "FER2013": "not fetched by Lines yet: place fer2013.csv (Kaggle's challenge file) under fer2013/",
     ]
 }

@@ -66,6 +66,14 @@ struct DatasetDownloadTests {
         }
         try sh(["tar", "czf", m.appendingPathComponent("cifar-10-python.tar.gz").path, "cifar-10-batches-py"], in: Self.fixtureRoot)
         try sh(["tar", "czf", m.appendingPathComponent("stl10_binary.tar.gz").path, "stl10_binary"], in: Self.fixtureRoot.appendingPathComponent("stl10"))
+        let flowers = Self.fixtureRoot.appendingPathComponent("flowers102/flowers-102")
+        try sh(["tar", "czf", m.appendingPathComponent("102flowers.tgz").path, "jpg"], in: flowers)
+        for f in ["imagelabels.mat", "setid.mat"] { try fm.copyItem(at: flowers.appendingPathComponent(f), to: m.appendingPathComponent(f)) }
+        let pets = Self.fixtureRoot.appendingPathComponent("OxfordIIITPet/oxford-iiit-pet")
+        try sh(["tar", "czf", m.appendingPathComponent("images.tar.gz").path, "images"], in: pets)
+        try sh(["tar", "czf", m.appendingPathComponent("annotations.tar.gz").path, "annotations"], in: pets)
+        try sh(["tar", "czf", m.appendingPathComponent("food-101.tar.gz").path, "food-101"], in: Self.fixtureRoot.appendingPathComponent("food101"))
+        try sh(["tar", "czf", m.appendingPathComponent("rendered-sst2.tgz").path, "rendered-sst2"], in: Self.fixtureRoot.appendingPathComponent("RenderedSST2"))
         var sources = DatasetSource.builtIn
         for i in sources.indices {
             for j in sources[i].files.indices {
@@ -76,7 +84,7 @@ struct DatasetDownloadTests {
         return (m, sources)
     }
 
-    @Test("IDX .gz, .mat and tar.gz tasks are fetched, checked and laid out as the loaders read them")
+    @Test("IDX .gz, .mat, tar.gz and .tgz tasks are fetched, checked and laid out as the loaders read them")
     func fetchAndLayOut() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("lines-ds-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -86,11 +94,13 @@ struct DatasetDownloadTests {
         let data = work.appendingPathComponent("data")
         var d = DatasetDownloader(sources: sources, mirror: server.url)
         d.fetcher.retryDelay = 0.05
-        for task in ["MNIST", "SVHN", "CIFAR10", "STL10"] {
-            #expect(try d.download(task, into: data) == .fetched(task == "SVHN" ? 2 : task == "MNIST" ? 4 : 1, 0), "\(task)")
+        let tasks = ["MNIST", "SVHN", "CIFAR10", "STL10", "Flowers102", "OxfordIIITPet", "Food101", "RenderedSST2"]
+        let counts = ["MNIST": 4, "SVHN": 2, "Flowers102": 3, "OxfordIIITPet": 2]
+        for task in tasks {
+            #expect(try d.download(task, into: data) == .fetched(counts[task] ?? 1, 0), "\(task)")
         }
         // The same splits as the fixture folder the files came from.
-        for name in ["MNIST", "SVHN", "CIFAR10", "STL10"] {
+        for name in tasks {
             let task = try #require(TaskName.allCases.first { $0.rawValue == name })
             let ours = try TaskLoader.load(task, dataLocation: data), theirs = try TaskLoader.load(task, dataLocation: Self.fixtureRoot)
             for split in [DatasetSplit.train, .val, .test] { #expect(ours.count(split) == theirs.count(split), "\(name) \(split)") }
