@@ -57,6 +57,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -71,7 +72,7 @@ let package = Package(
             ],
             swiftSettings: optimizedInDebug
         ),
-        .target(name: "Checkpoints", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "LinesZlib"]),
         .target(name: "CMergeKernels", cSettings: cOptimizedInDebug),
         .target(name: "Merging", dependencies: ["Tensors", "Checkpoints", "CMergeKernels", .product(name: "Yams", package: "Yams")], swiftSettings: mergingSettings),
         .target(
@@ -85,8 +86,8 @@ let package = Package(
             swiftSettings: optimizedInDebug
         ),
         .systemLibrary(
-            name: "CZlib",
-            path: "Sources/CZlib",
+            name: "LinesZlib",
+            path: "Sources/LinesZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
@@ -125,7 +126,7 @@ let package = Package(
         // The Hugging Face Hub: downloads into huggingface_hub's cache layout (HTTP: Foundation's URLSession).
         .target(name: "Hub", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // `lines datasets download`: the tasks' own sources, checked and extracted safely.
-        .target(name: "DatasetDownloads", dependencies: ["Hub", "CZlib"]),
+        .target(name: "DatasetDownloads", dependencies: ["Hub", "LinesZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "lines-preprocess-bench",

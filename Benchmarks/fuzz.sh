@@ -13,7 +13,7 @@ OUT=${LINES_FUZZ_DIR:-/tmp/lines-fuzz}
 JOBS=${JOBS:-1}
 mkdir -p "$OUT/build" "$OUT/crashes"
 ROOT=$(pwd)
-FLAGS=(-O -parse-as-library -package-name lines -sanitize=fuzzer,address -I "$OUT/build" -I "$ROOT/Sources/CBLAS" -I "$ROOT/Sources/CZlib")
+FLAGS=(-O -parse-as-library -package-name lines -sanitize=fuzzer,address -I "$OUT/build" -I "$ROOT/Sources/CBLAS" -I "$ROOT/Sources/LinesZlib")
 if [ ! -f "$OUT/build/libCheckpoints.a" ] || [ -n "$(find Sources/Tensors Sources/Checkpoints -newer "$OUT/build/libCheckpoints.a" -name '*.swift' | head -1)" ]; then
   echo "building the instrumented Tensors and Checkpoints modules ..." >&2
   (cd "$OUT/build" && swiftc "${FLAGS[@]}" -emit-module -emit-library -static -module-name Tensors "$ROOT"/Sources/Tensors/*.swift -o libTensors.a)

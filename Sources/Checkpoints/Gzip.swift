@@ -1,4 +1,4 @@
-import CZlib
+import LinesZlib
 
 /// gzip and zlib streams through the system zlib: the one wrapper of it (IDX and split files,
 /// compressed MAT-file elements, the CLIP merges file).
@@ -27,7 +27,7 @@ package enum Gzip {
                 let status: Int32 = chunk.withUnsafeMutableBufferPointer { out in
                     stream.next_out = out.baseAddress
                     stream.avail_out = UInt32(out.count)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                    return LinesZlib.inflate(&stream, Z_NO_FLUSH)
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 output.append(contentsOf: chunk[0..<produced])

@@ -47,12 +47,22 @@ public struct DatasetDownloader: Sendable {
             case let .place(folder):
                 let target = dataLocation.appendingPathComponent(folder).appendingPathComponent(file.name)
                 if try fetcher.fetch(url, to: target, checksum: .md5(file.md5), label: source.task, progress: progress) { fetched += 1 } else { present += 1 }
-            case let .extractTarGz(folder, provides):
+            case let .extractTarGz(folder, provides), let .extractZip(folder, provides):
                 let into = dataLocation.appendingPathComponent(folder)
                 if provides.allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
                 let archive = staging.appendingPathComponent(file.name)
                 _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
-                try extract(archive, into: into, provides: provides, task: source.task, staging: staging)
+                try extract(archive, zip: { if case .extractZip = file.action { return true }; return false }(), into: into,
+                            provides: provides, task: source.task, staging: staging)
+                try? fm.removeItem(at: archive)
+                fetched += 1
+            case let .unzipMembers(prefix, folder):
+                let into = dataLocation.appendingPathComponent(folder)
+                let stem = String(prefix.split(separator: "/").last ?? "")
+                if ((try? fm.contentsOfDirectory(atPath: into.path)) ?? []).contains(where: { $0.hasPrefix(stem) }) { present += 1; continue }
+                let archive = staging.appendingPathComponent(file.name)
+                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                try extractMembers(archive, prefix: prefix, into: into, task: source.task, staging: staging)
                 try? fm.removeItem(at: archive)
                 fetched += 1
             }
@@ -63,16 +73,21 @@ public struct DatasetDownloader: Sendable {
 
     /// Extracts a `.tar.gz` into a fresh folder beside the target, checks it holds `provides`,
     /// then moves those entries into place (nothing half-extracted is ever in place).
-    func extract(_ archive: URL, into folder: URL, provides: [String], task: String, staging: URL) throws {
+    func extract(_ archive: URL, zip: Bool, into folder: URL, provides: [String], task: String, staging: URL) throws {
         let fm = FileManager.default
         let temp = staging.appendingPathComponent("extract-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: temp, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: temp) }
         let size = ((try? fm.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
-        var tar = TarExtractor(destination: temp, archive: archive.lastPathComponent, limit: max(1 << 30, size * 64))
+        let limit = max(1 << 30, size * 64)
         do {
-            try GzipStream.inflate(archive) { try tar.consume($0) }
-            try tar.finish()
+            if zip {
+                _ = try ZipExtractor.extract(archive, into: temp, limit: limit)
+            } else {
+                var tar = TarExtractor(destination: temp, archive: archive.lastPathComponent, limit: limit)
+                try GzipStream.inflate(archive) { try tar.consume($0) }
+                try tar.finish()
+            }
         } catch let r as TarExtractor.Refusal {
             throw Failure(description: "\(task): \(r.description); nothing was extracted")
         } catch let g as GzipStream.Failure {
@@ -84,8 +99,35 @@ public struct DatasetDownloader: Sendable {
             guard fm.fileExists(atPath: from.path) else {
                 throw Failure(description: "\(task): \(archive.lastPathComponent) does not hold \(entry)/ as the reference's loader expects; nothing was placed")
             }
+            try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? fm.removeItem(at: to)
             try fm.moveItem(at: from, to: to)
+        }
+    }
+
+    /// The members of a zip under `prefix`, extracted to a temporary folder, then moved by name into `folder`.
+    func extractMembers(_ archive: URL, prefix: String, into folder: URL, task: String, staging: URL) throws {
+        let fm = FileManager.default
+        let temp = staging.appendingPathComponent("extract-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: temp) }
+        let size = ((try? fm.attributesOfItem(atPath: archive.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        let count: Int
+        do {
+            count = try ZipExtractor.extract(archive, into: temp, limit: max(1 << 30, size * 64)) { path in
+                path.hasPrefix(prefix) ? String(path.split(separator: "/").last ?? "") : nil
+            }
+        } catch let r as TarExtractor.Refusal {
+            throw Failure(description: "\(task): \(r.description); nothing was extracted")
+        }
+        guard count > 0 else {
+            throw Failure(description: "\(task): \(archive.lastPathComponent) holds no member under \(prefix) as the reference's loader expects; nothing was placed")
+        }
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: temp.path) {
+            let to = folder.appendingPathComponent(name)
+            try? fm.removeItem(at: to)
+            try fm.moveItem(at: temp.appendingPathComponent(name), to: to)
         }
     }
 }

@@ -26,8 +26,12 @@ public struct DatasetSource: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         /// Kept as it is, in this folder (relative to `data_location`): IDX `.gz` files, `.mat` files.
         case place(String)
-        /// A `.tar.gz` extracted into this folder; these of its top-level entries must then exist.
+        /// A `.tar.gz` extracted into this folder; these of its entries must then exist.
         case extractTarGz(into: String, provides: [String])
+        /// A `.zip` extracted into this folder; these of its entries must then exist.
+        case extractZip(into: String, provides: [String])
+        /// The members of a `.zip` whose path starts with `prefix`, placed in this folder by name.
+        case unzipMembers(prefix: String, into: String)
     }
 
     /// The task's name (``Datasets/TaskName`` raw value).
@@ -75,6 +79,16 @@ public struct DatasetSource: Sendable, Equatable {
                 File(url: "https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz", md5: "95a8c909bbe2e81eed6a22bccdf3f68f",
                      action: .extractTarGz(into: "OxfordIIITPet/oxford-iiit-pet", provides: ["annotations"])),
             ]),
+            DatasetSource(task: "GTSRB", files: [
+                File(url: "https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB-Training_fixed.zip", md5: "513f3c79a4c5141765e10e952eaa2478",
+                     action: .extractZip(into: "gtsrb", provides: ["GTSRB/Training"])),
+                File(url: "https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Test_Images.zip", md5: "c7e4e6327067d32654124b0fe9e82185",
+                     action: .extractZip(into: "gtsrb", provides: ["GTSRB/Final_Test"])),
+                File(url: "https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/GTSRB_Final_Test_GT.zip", md5: "fe31e9c9270bbcd7b84b7f21a9d9d9e5",
+                     action: .extractZip(into: "gtsrb", provides: ["GT-final_test.csv"])),
+            ]),
+            DatasetSource(task: "EMNIST", files: [File(url: "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip", md5: "58c8d27c78d21e728a6bc7b3cc06412e",
+                                                       action: .unzipMembers(prefix: "gzip/emnist-digits-", into: "EMNIST/EMNIST/raw"))]),
             DatasetSource(task: "Food101", files: [File(url: "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz", md5: "85eeb15f3717b99a5da872d97d918f87",
                                                         action: .extractTarGz(into: "food101", provides: ["food-101"]))]),
             DatasetSource(task: "RenderedSST2", files: [File(url: "https://openaipublic.azureedge.net/clip/data/rendered-sst2.tgz", md5: "2384d08e9dcfa4bd55b324e610496ee5",
@@ -89,8 +103,6 @@ public struct DatasetSource: Sendable, Equatable {
         "RESISC45": "download NWPU-RESISC45 into resisc45/NWPU-RESISC45 with the split files resisc45-{train,test}.txt (mlfoundations/task_vectors' README)",
         "Cars": "Stanford Cars is no longer served by its authors: place its devkit and images under stanford_cars/ as torchvision's StanfordCars reads them",
         "DTD": "download dtd-r1.0.1.tar.gz from the VGG page and make dtd/{train,val} from its labels (mlfoundations/task_vectors' README)",
-        "GTSRB": "not fetched by Lines yet: torchvision's GTSRB(download=True) writes gtsrb/ as Lines reads it",
-        "EMNIST": "not fetched by Lines yet: torchvision's EMNIST(split='digits', download=True) writes EMNIST/raw",
         "PCAM": "not fetched by Lines yet: torchvision's PCAM(download=True) writes PCAM/pcam/",
         "FER2013": "not fetched by Lines yet: place fer2013.csv (Kaggle's challenge file) under fer2013/",
     ]

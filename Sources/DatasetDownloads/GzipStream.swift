@@ -1,4 +1,4 @@
-import CZlib
+import LinesZlib
 import Foundation
 
 /// Inflates a `.gz` file chunk by chunk (the system zlib), so that an archive of any size is
@@ -31,7 +31,7 @@ struct GzipStream {
                     let status: Int32 = out.withUnsafeMutableBufferPointer { o in
                         stream.next_out = o.baseAddress
                         stream.avail_out = UInt32(o.count)
-                        return CZlib.inflate(&stream, Z_NO_FLUSH)
+                        return LinesZlib.inflate(&stream, Z_NO_FLUSH)
                     }
                     let produced = out.count - Int(stream.avail_out)
                     if produced > 0 { try out.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }

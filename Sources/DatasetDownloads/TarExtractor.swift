@@ -108,7 +108,7 @@ struct TarExtractor {
         default:
             throw Refusal(description: "\(archive) member '\(Self.printable(name))' is a link or a special file (type '\(Character(UnicodeScalar(type)))'); archives may hold only files and folders")
         }
-        let rel = try safePath(name)
+        let rel = try Self.safePath(name, archive: archive)
         let target = destination.appendingPathComponent(rel)
         if type == UInt8(ascii: "5") || name.hasSuffix("/") {
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
@@ -140,8 +140,8 @@ struct TarExtractor {
         collected.removeAll()
     }
 
-    /// The member's path inside the folder, or a refusal.
-    private func safePath(_ name: String) throws -> String {
+    /// A member's path inside the folder, or a refusal.
+    static func safePath(_ name: String, archive: String) throws -> String {
         let parts = name.split(separator: "/").filter { $0 != "." }
         guard !name.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !name.contains("\0") else {
             throw Refusal(description: "\(archive) member '\(Self.printable(name))' would be written outside its folder; refused")

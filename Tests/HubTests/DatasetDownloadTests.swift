@@ -74,6 +74,27 @@ struct DatasetDownloadTests {
         try sh(["tar", "czf", m.appendingPathComponent("annotations.tar.gz").path, "annotations"], in: pets)
         try sh(["tar", "czf", m.appendingPathComponent("food-101.tar.gz").path, "food-101"], in: Self.fixtureRoot.appendingPathComponent("food101"))
         try sh(["tar", "czf", m.appendingPathComponent("rendered-sst2.tgz").path, "rendered-sst2"], in: Self.fixtureRoot.appendingPathComponent("RenderedSST2"))
+        // Zip archives as their hosts serve them: GTSRB's three (deflated), EMNIST's gzip.zip of every split.
+        try sh(["python3", "-c", """
+            import os, sys, zipfile
+            out, root = sys.argv[1], sys.argv[2]
+            def pack(name, base, members):
+                with zipfile.ZipFile(os.path.join(out, name), "w", zipfile.ZIP_DEFLATED) as z:
+                    for m in members:
+                        for d, _, files in os.walk(os.path.join(base, m)):
+                            for f in files:
+                                full = os.path.join(d, f); z.write(full, os.path.relpath(full, base))
+                        if os.path.isfile(os.path.join(base, m)): z.write(os.path.join(base, m), m)
+            g = os.path.join(root, "gtsrb")
+            pack("GTSRB-Training_fixed.zip", g, ["GTSRB/Training"])
+            pack("GTSRB_Final_Test_Images.zip", g, ["GTSRB/Final_Test"])
+            pack("GTSRB_Final_Test_GT.zip", g, ["GT-final_test.csv"])
+            raw = os.path.join(root, "EMNIST", "EMNIST", "raw")
+            with zipfile.ZipFile(os.path.join(out, "gzip.zip"), "w") as z:
+                for f in sorted(os.listdir(raw)):
+                    z.write(os.path.join(raw, f), "gzip/" + f)
+                z.writestr("gzip/emnist-letters-train-images-idx3-ubyte.gz", b"not wanted")
+            """, m.path, Self.fixtureRoot.path], in: m)
         var sources = DatasetSource.builtIn
         for i in sources.indices {
             for j in sources[i].files.indices {
@@ -84,7 +105,7 @@ struct DatasetDownloadTests {
         return (m, sources)
     }
 
-    @Test("IDX .gz, .mat, tar.gz and .tgz tasks are fetched, checked and laid out as the loaders read them")
+    @Test("IDX .gz, .mat, tar.gz, .tgz and .zip tasks are fetched, checked and laid out as the loaders read them")
     func fetchAndLayOut() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("lines-ds-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
@@ -94,8 +115,8 @@ struct DatasetDownloadTests {
         let data = work.appendingPathComponent("data")
         var d = DatasetDownloader(sources: sources, mirror: server.url)
         d.fetcher.retryDelay = 0.05
-        let tasks = ["MNIST", "SVHN", "CIFAR10", "STL10", "Flowers102", "OxfordIIITPet", "Food101", "RenderedSST2"]
-        let counts = ["MNIST": 4, "SVHN": 2, "Flowers102": 3, "OxfordIIITPet": 2]
+        let tasks = ["MNIST", "SVHN", "CIFAR10", "STL10", "Flowers102", "OxfordIIITPet", "Food101", "RenderedSST2", "GTSRB", "EMNIST"]
+        let counts = ["MNIST": 4, "SVHN": 2, "Flowers102": 3, "OxfordIIITPet": 2, "GTSRB": 3]
         for task in tasks {
             #expect(try d.download(task, into: data) == .fetched(counts[task] ?? 1, 0), "\(task)")
         }
@@ -110,6 +131,10 @@ struct DatasetDownloadTests {
         #expect(try d.download("MNIST", into: data) == .fetched(0, 4))
         #expect(try d.download("CIFAR10", into: data) == .fetched(0, 1))
         #expect(try d.download("EuroSAT", into: data) == .manual(DatasetSource.manualSteps["EuroSAT"] ?? ""))
+        // EMNIST: the digits split only, by name.
+        let emnist = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("EMNIST/EMNIST/raw").path).sorted()
+        #expect(emnist == ["emnist-digits-test-images-idx3-ubyte.gz", "emnist-digits-test-labels-idx1-ubyte.gz",
+                           "emnist-digits-train-images-idx3-ubyte.gz", "emnist-digits-train-labels-idx1-ubyte.gz"])
     }
 
     @Test("a wrong checksum and a hostile archive are refused; nothing is placed, nothing written outside")
@@ -149,6 +174,12 @@ struct DatasetDownloadTests {
         sources[c100].files[0].url = "http://x/evil-link.tar.gz"
         sources[c100].files[0].md5 = try md5(folder.appendingPathComponent("evil-link.tar.gz"))
         #expect(message("CIFAR100", sources) == "CIFAR100: evil-link.tar.gz member 'cifar-100-python/meta' is a link or a special file (type '2'); archives may hold only files and folders; nothing was extracted")
+        // A zip member that climbs out.
+        try sh(["python3", "-c", "import zipfile; z = zipfile.ZipFile('GT-evil.zip', 'w'); z.writestr('../escaped.txt', b'x'); z.close()"], in: folder)
+        let gtsrb = try #require(sources.firstIndex { $0.task == "GTSRB" })
+        sources[gtsrb].files = [DatasetSource.File(url: "http://x/GT-evil.zip", md5: try md5(folder.appendingPathComponent("GT-evil.zip")),
+                                                   action: .extractZip(into: "gtsrb", provides: ["GT-final_test.csv"]))]
+        #expect(message("GTSRB", sources) == "GTSRB: GT-evil.zip member '../escaped.txt' would be written outside its folder; refused; nothing was extracted")
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("escaped.txt").path))
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("escaped.txt").path))
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("cifar-100-python").path))
