@@ -56,6 +56,14 @@ public struct DatasetDownloader: Sendable {
                             provides: provides, task: source.task, staging: staging)
                 try? fm.removeItem(at: archive)
                 fetched += 1
+            case .dtdFolders:
+                let into = dataLocation.appendingPathComponent("dtd")
+                if ["train", "val"].allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
+                let archive = staging.appendingPathComponent(file.name)
+                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                try prepareDTD(archive, into: into, staging: staging)
+                try? fm.removeItem(at: archive)
+                fetched += 1
             case let .unzipMembers(prefix, folder):
                 let into = dataLocation.appendingPathComponent(folder)
                 let stem = String(prefix.split(separator: "/").last ?? "")
@@ -102,6 +110,42 @@ public struct DatasetDownloader: Sendable {
             try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? fm.removeItem(at: to)
             try fm.moveItem(at: from, to: to)
+        }
+    }
+
+    /// DTD's archive extracted, then its partition-1 lists turned into `train/` (train1 + val1)
+    /// and `val/` (test1) class folders, moved into place together.
+    func prepareDTD(_ archive: URL, into folder: URL, staging: URL) throws {
+        let fm = FileManager.default
+        let temp = staging.appendingPathComponent("extract-\(UUID().uuidString.prefix(8))")
+        defer { try? fm.removeItem(at: temp) }
+        try extract(archive, zip: false, into: temp, provides: ["dtd"], task: "DTD", staging: staging)
+        let source = temp.appendingPathComponent("dtd")
+        let built = temp.appendingPathComponent("built")
+        for (split, lists) in [("train", ["train1.txt", "val1.txt"]), ("val", ["test1.txt"])] {
+            for list in lists {
+                let listURL = source.appendingPathComponent("labels/\(list)")
+                guard let text = try? String(contentsOf: listURL, encoding: .utf8) else {
+                    throw Failure(description: "DTD: \(archive.lastPathComponent) has no labels/\(list), which the reference's split needs; nothing was placed")
+                }
+                for line in text.split(whereSeparator: \.isNewline) {
+                    let rel = try TarExtractor.safePath(line.trimmingCharacters(in: .whitespaces), archive: "labels/\(list)")
+                    let parts = rel.split(separator: "/")
+                    guard parts.count == 2 else { throw Failure(description: "DTD: labels/\(list) lists '\(rel)', not CLASS/FILE; nothing was placed") }
+                    let from = source.appendingPathComponent("images/\(rel)"), to = built.appendingPathComponent("\(split)/\(rel)")
+                    guard fm.fileExists(atPath: from.path) else {
+                        throw Failure(description: "DTD: labels/\(list) lists \(rel), which images/ lacks; nothing was placed")
+                    }
+                    try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try fm.moveItem(at: from, to: to)
+                }
+            }
+        }
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        for split in ["train", "val"] {
+            let to = folder.appendingPathComponent(split)
+            try? fm.removeItem(at: to)
+            try fm.moveItem(at: built.appendingPathComponent(split), to: to)
         }
     }
 

@@ -32,6 +32,10 @@ public struct DatasetSource: Sendable, Equatable {
         case extractZip(into: String, provides: [String])
         /// The members of a `.zip` whose path starts with `prefix`, placed in this folder by name.
         case unzipMembers(prefix: String, into: String)
+        /// DTD's `dtd-r1.0.1.tar.gz` made into the reference's folders (mlfoundations/task_vectors
+        /// issue #1): partition 1's train and val images in `dtd/train/{class}/`, its test images
+        /// in `dtd/val/{class}/` (the reference's test set).
+        case dtdFolders
     }
 
     /// The task's name (``Datasets/TaskName`` raw value).
@@ -89,6 +93,8 @@ public struct DatasetSource: Sendable, Equatable {
             ]),
             DatasetSource(task: "EMNIST", files: [File(url: "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip", md5: "58c8d27c78d21e728a6bc7b3cc06412e",
                                                        action: .unzipMembers(prefix: "gzip/emnist-digits-", into: "EMNIST/EMNIST/raw"))]),
+            DatasetSource(task: "DTD", files: [File(url: "https://www.robots.ox.ac.uk/~vgg/data/dtd/download/dtd-r1.0.1.tar.gz",
+                                                    md5: "fff73e5086ae6bdbea199a49dfb8a4c1", action: .dtdFolders)]),
             DatasetSource(task: "Food101", files: [File(url: "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz", md5: "85eeb15f3717b99a5da872d97d918f87",
                                                         action: .extractTarGz(into: "food101", provides: ["food-101"]))]),
             DatasetSource(task: "RenderedSST2", files: [File(url: "https://openaipublic.azureedge.net/clip/data/rendered-sst2.tgz", md5: "2384d08e9dcfa4bd55b324e610496ee5",
@@ -102,7 +108,6 @@ public struct DatasetSource: Sendable, Equatable {
         "SUN397": "download SUN397 and make sun397/{train,val} with the split script in mlfoundations/task_vectors' README",
         "RESISC45": "download NWPU-RESISC45 into resisc45/NWPU-RESISC45 with the split files resisc45-{train,test}.txt (mlfoundations/task_vectors' README)",
         "Cars": "Stanford Cars is no longer served by its authors: place its devkit and images under stanford_cars/ as torchvision's StanfordCars reads them",
-        "DTD": "download dtd-r1.0.1.tar.gz from the VGG page and make dtd/{train,val} from its labels (mlfoundations/task_vectors' README)",
         "PCAM": "not fetched by Lines yet: torchvision's PCAM(download=True) writes PCAM/pcam/",
         "FER2013": "not fetched by Lines yet: place fer2013.csv (Kaggle's challenge file) under fer2013/",
     ]

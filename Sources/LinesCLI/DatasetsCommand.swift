@@ -150,7 +150,7 @@ struct DatasetsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download tasks from their own sources (torchvision's URLs and MD5s) into the data folder, laid out as the reference reads them.",
             discussion: """
-            Fetched now: MNIST, FashionMNIST, KMNIST (IDX .gz), CIFAR10, CIFAR100, STL10, Flowers102, OxfordIIITPet, Food101, RenderedSST2 (.tar.gz, .tgz), GTSRB, EMNIST (.zip), SVHN (.mat). \
+            Fetched now: MNIST, FashionMNIST, KMNIST (IDX .gz), CIFAR10, CIFAR100, STL10, Flowers102, OxfordIIITPet, Food101, RenderedSST2 (.tar.gz, .tgz), GTSRB, EMNIST (.zip), SVHN (.mat), DTD (made into dtd/{train,val} as the reference prepares it). \
             Every file is checked against torchvision's MD5 before use; archives are extracted into a \
             temporary folder (no path out of it, no links, a size bound) and moved into place whole. \
             The other tasks get the manual step they need.

@@ -74,6 +74,23 @@ struct DatasetDownloadTests {
         try sh(["tar", "czf", m.appendingPathComponent("annotations.tar.gz").path, "annotations"], in: pets)
         try sh(["tar", "czf", m.appendingPathComponent("food-101.tar.gz").path, "food-101"], in: Self.fixtureRoot.appendingPathComponent("food101"))
         try sh(["tar", "czf", m.appendingPathComponent("rendered-sst2.tgz").path, "rendered-sst2"], in: Self.fixtureRoot.appendingPathComponent("RenderedSST2"))
+        // DTD as its host serves it: dtd/images/{class}/…, dtd/labels/{train,val,test}1.txt.
+        try sh(["python3", "-c", """
+            import os, sys, tarfile
+            out, root = sys.argv[1], sys.argv[2]
+            lists = {"train1.txt": [], "val1.txt": [], "test1.txt": []}
+            with tarfile.open(os.path.join(out, "dtd-r1.0.1.tar.gz"), "w:gz") as t:
+                for split in ("train", "val"):
+                    base = os.path.join(root, "dtd", split)
+                    for i, (cls, f) in enumerate(sorted((c, f) for c in os.listdir(base) for f in os.listdir(os.path.join(base, c)))):
+                        t.add(os.path.join(base, cls, f), "dtd/images/%s/%s" % (cls, f))
+                        lists["test1.txt" if split == "val" else ("train1.txt" if i % 2 == 0 else "val1.txt")].append("%s/%s" % (cls, f))
+                for name, lines in lists.items():
+                    path = os.path.join(out, name)
+                    open(path, "w").write("\\n".join(lines) + "\\n")
+                    t.add(path, "dtd/labels/" + name)
+                    os.remove(path)
+            """, m.path, Self.fixtureRoot.path], in: m)
         // Zip archives as their hosts serve them: GTSRB's three (deflated), EMNIST's gzip.zip of every split.
         try sh(["python3", "-c", """
             import os, sys, zipfile
@@ -115,7 +132,7 @@ struct DatasetDownloadTests {
         let data = work.appendingPathComponent("data")
         var d = DatasetDownloader(sources: sources, mirror: server.url)
         d.fetcher.retryDelay = 0.05
-        let tasks = ["MNIST", "SVHN", "CIFAR10", "STL10", "Flowers102", "OxfordIIITPet", "Food101", "RenderedSST2", "GTSRB", "EMNIST"]
+        let tasks = ["MNIST", "SVHN", "CIFAR10", "STL10", "Flowers102", "OxfordIIITPet", "Food101", "RenderedSST2", "GTSRB", "EMNIST", "DTD"]
         let counts = ["MNIST": 4, "SVHN": 2, "Flowers102": 3, "OxfordIIITPet": 2, "GTSRB": 3]
         for task in tasks {
             #expect(try d.download(task, into: data) == .fetched(counts[task] ?? 1, 0), "\(task)")
