@@ -156,6 +156,23 @@ struct HubDownloadTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).isEmpty)
     }
 
+    @Test("a disk that fills up: one sentence, and neither a blob nor a part is left", .enabled(if: TinyDisk.mountable, "cannot mount a tmpfs here (needs root)"))
+    func diskFull() throws {
+        let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
+        let disk = try TinyDisk(kilobytes: 16)
+        defer { disk.unmount() }
+        do {
+            _ = try hub.downloader(hub.settings(cache: disk.folder)).download(.init(repository: tiny, include: [Glob("extra.bin")]))
+            Issue.record("24 kB went into a 16 kB disk")
+        } catch let e as HubError {
+            #expect(e.description.hasPrefix("Cannot write \(disk.folder.path)/models--lines-test--tiny-model/blobs/3a78218597e2502653bf18294a6602dbbeb0a9bed45eecdb9c7ca0a2bfd2a5c7.incomplete: "), "\(e)")
+            #expect(e.description.hasSuffix("; no partial file was left."))
+        }
+        let blobs = disk.folder.appendingPathComponent("models--lines-test--tiny-model/blobs")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []).isEmpty)
+    }
+
     @Test("offline: the cache answers alone; what it lacks is named")
     func offline() throws {
         let hub = try FakeHub()
@@ -221,6 +238,42 @@ struct HubNamesTests {
         for bad in ["hf://only", "hf://o/n/../x", "hf://o/n@/x", "hf:///n"] {
             #expect(throws: HubError.self) { try HubAddress(bad) }
         }
+    }
+}
+
+/// A small tmpfs, to fill up (root only).
+final class TinyDisk {
+    let folder: URL
+
+    static let mountable: Bool = {
+        guard getuid() == 0, let d = try? TinyDisk(kilobytes: 8) else { return false }
+        d.unmount()
+        return true
+    }()
+
+    init(kilobytes: Int) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lines-tinydisk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", folder.path]) == 0 else {
+            try? FileManager.default.removeItem(at: folder)
+            throw CocoaError(.fileWriteNoPermission)
+        }
+    }
+
+    func unmount() {
+        _ = Self.run(["umount", folder.path])
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static func run(_ args: [String]) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
     }
 }
 
