@@ -7,7 +7,8 @@ import Hub
 public struct DatasetDownloader: Sendable {
     /// The tasks' sources (``DatasetSource/builtIn``, or a table of one's own).
     public var sources: [DatasetSource]
-    /// A base URL that replaces each file's own (everything before its name): a mirror.
+    /// A base URL that replaces each file's host: `{mirror}/{task}/{file name}` (MNIST, FashionMNIST
+    /// and KMNIST share file names, so each task has its folder).
     public var mirror: String?
     /// The fetcher (retries, resume).
     public var fetcher = FileFetcher()
@@ -39,9 +40,11 @@ public struct DatasetDownloader: Sendable {
         let fm = FileManager.default
         let staging = dataLocation.appendingPathComponent(".lines-download")
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        // Only when empty: another download into the same folder may be using it.
+        defer { rmdir(staging.path) }
         var fetched = 0, present = 0
         for file in source.files {
-            let url = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + file.name) } ?? URL(string: file.url)
+            let url = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + "\(source.task)/\(file.name)") } ?? URL(string: file.url)
             guard let url else { throw Failure(description: "\(source.task): '\(file.url)' is not a URL") }
             switch file.action {
             case let .place(folder):
@@ -52,17 +55,17 @@ public struct DatasetDownloader: Sendable {
                 if provides.allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
                 let archive = staging.appendingPathComponent(file.name)
                 _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                defer { try? fm.removeItem(at: archive) }
                 try extract(archive, zip: { if case .extractZip = file.action { return true }; return false }(), into: into,
                             provides: provides, task: source.task, staging: staging)
-                try? fm.removeItem(at: archive)
                 fetched += 1
             case .dtdFolders:
                 let into = dataLocation.appendingPathComponent("dtd")
                 if ["train", "val"].allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
                 let archive = staging.appendingPathComponent(file.name)
                 _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                defer { try? fm.removeItem(at: archive) }
                 try prepareDTD(archive, into: into, staging: staging)
-                try? fm.removeItem(at: archive)
                 fetched += 1
             case let .unzipMembers(prefix, folder):
                 let into = dataLocation.appendingPathComponent(folder)
@@ -70,12 +73,11 @@ public struct DatasetDownloader: Sendable {
                 if ((try? fm.contentsOfDirectory(atPath: into.path)) ?? []).contains(where: { $0.hasPrefix(stem) }) { present += 1; continue }
                 let archive = staging.appendingPathComponent(file.name)
                 _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                defer { try? fm.removeItem(at: archive) }
                 try extractMembers(archive, prefix: prefix, into: into, task: source.task, staging: staging)
-                try? fm.removeItem(at: archive)
                 fetched += 1
             }
         }
-        rmdir(staging.path)   // only when empty: another download into the same folder may be using it
         return .fetched(fetched, present)
     }
 
@@ -93,7 +95,8 @@ public struct DatasetDownloader: Sendable {
                 _ = try ZipExtractor.extract(archive, into: temp, limit: limit)
             } else {
                 var tar = TarExtractor(destination: temp, archive: archive.lastPathComponent, limit: limit)
-                try GzipStream.inflate(archive) { try tar.consume($0) }
+                // Bytes after the archive's end blocks (padding, a second member) are not read.
+                try GzipStream.inflate(archive) { try tar.consume($0); return !tar.isFinished }
                 try tar.finish()
             }
         } catch let r as TarExtractor.Refusal {

@@ -6,8 +6,9 @@ import Foundation
 struct GzipStream {
     struct Failure: Error { let reason: String }
 
-    /// Calls `body` with each inflated chunk of `file` (several gzip members in a row are one stream).
-    static func inflate(_ file: URL, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with each inflated chunk of `file` (several gzip members in a row are one stream)
+    /// until it returns false.
+    static func inflate(_ file: URL, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         guard let handle = FileHandle(forReadingAtPath: file.path) else { throw Failure(reason: "cannot read \(file.path)") }
         defer { try? handle.close() }
         var stream = z_stream()
@@ -17,12 +18,13 @@ struct GzipStream {
         defer { inflateEnd(&stream) }
         var out = [UInt8](repeating: 0, count: 1 << 20)
         var ended = false
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        var wanted = true
+        while wanted, let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             var input = [UInt8](chunk)
             try input.withUnsafeMutableBufferPointer { inBuf in
                 stream.next_in = inBuf.baseAddress
                 stream.avail_in = UInt32(inBuf.count)
-                while stream.avail_in > 0 {
+                while stream.avail_in > 0 && wanted {
                     if ended {
                         // Another gzip member follows.
                         guard inflateReset(&stream) == Z_OK else { throw Failure(reason: "zlib could not be reset") }
@@ -34,7 +36,7 @@ struct GzipStream {
                         return LinesZlib.inflate(&stream, Z_NO_FLUSH)
                     }
                     let produced = out.count - Int(stream.avail_out)
-                    if produced > 0 { try out.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
+                    if produced > 0 { wanted = try out.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
                     switch status {
                     case Z_STREAM_END: ended = true
                     case Z_OK, Z_BUF_ERROR: break
@@ -43,6 +45,6 @@ struct GzipStream {
                 }
             }
         }
-        guard ended else { throw Failure(reason: "the gzip stream is truncated") }
+        guard ended || !wanted else { throw Failure(reason: "the gzip stream is truncated") }
     }
 }

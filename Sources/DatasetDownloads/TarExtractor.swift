@@ -20,6 +20,8 @@ struct TarExtractor {
     private(set) var total: Int64 = 0
     private(set) var files = 0
     private var finished = false
+    /// Whether the end-of-archive blocks were read.
+    var isFinished: Bool { finished }
 
     init(destination: URL, archive: String, limit: Int64) {
         self.destination = destination
@@ -66,6 +68,7 @@ struct TarExtractor {
 
     /// Closes the last member; the stream must have ended where a member ends.
     mutating func finish() throws {
+        guard header.isEmpty || finished else { throw Refusal(description: "\(archive) ends inside a member's header (truncated)") }
         if let c = current {
             guard c.left == 0 else { throw Refusal(description: "\(archive) ends inside a member (truncated)") }
             try c.handle?.close()
@@ -92,7 +95,8 @@ struct TarExtractor {
         }
         let type = header[156]
         var name = field(0, 100)
-        if field(257, 5) == "ustar", !field(345, 155).isEmpty { name = field(345, 155) + "/" + name }
+        // POSIX ustar keeps a name prefix at 345 (GNU's "ustar  " keeps times there).
+        if Array(header[257..<263]) == Array("ustar\0".utf8), !field(345, 155).isEmpty { name = field(345, 155) + "/" + name }
         if let long = pendingName { name = long; pendingName = nil }
         let padding = (512 - size % 512) % 512
         switch type {
@@ -108,16 +112,25 @@ struct TarExtractor {
         default:
             throw Refusal(description: "\(archive) member '\(Self.printable(name))' is a link or a special file (type '\(Character(UnicodeScalar(type)))'); archives may hold only files and folders")
         }
+        // The archive's own root ("./") is no member to write.
+        if name.split(separator: "/").allSatisfy({ $0 == "." }) && (type == UInt8(ascii: "5") || name.hasSuffix("/")) {
+            current = (nil, size, padding, false)
+            return
+        }
         let rel = try Self.safePath(name, archive: archive)
         let target = destination.appendingPathComponent(rel)
         if type == UInt8(ascii: "5") || name.hasSuffix("/") {
-            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
+                throw Refusal(description: "cannot create \(target.path) (\(error.localizedDescription))")
+            }
             current = (nil, size, padding, false)
             return
         }
         total += size
         guard total <= limit else { throw Refusal(description: "\(archive) expands past \(limit) bytes; refused as an archive bomb") }
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
+            throw Refusal(description: "cannot create \(target.deletingLastPathComponent().path) (\(error.localizedDescription))")
+        }
         guard FileManager.default.createFile(atPath: target.path, contents: nil), let h = FileHandle(forWritingAtPath: target.path) else {
             throw Refusal(description: "cannot write \(target.path)")
         }

@@ -46,29 +46,20 @@ public struct FileFetcher: Sendable {
         http.attempts = attempts
         http.retryDelay = retryDelay
         let state = PartState(written: Int64(handle.seekToEndOfFile()))
-        var total: Int64 = 0
+        let total = Int64(0)
         do {
-            let answer = try http.download(url, from: state.written, sink: { data in
-                if state.written == 0, state.first, let head = String(data: data.prefix(64), encoding: .utf8)?.lowercased()
-                    .trimmingCharacters(in: .whitespacesAndNewlines), head.hasPrefix("<!doctype html") || head.hasPrefix("<html"),
-                   !destination.lastPathComponent.lowercased().hasSuffix(".html") {
-                    throw HubError.htmlInsteadOfFile(repo: label, path: destination.lastPathComponent)
-                }
-                state.first = false
-                do { try handle.write(contentsOf: data) } catch {
-                    throw HubError.write(path: part.path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
-                }
-                state.written += Int64(data.count)
-                progress?(state.written, max(total, state.written))
-            }, restart: {
+            var answer = try receive(http, url, handle: handle, state: state, destination: destination, part: part, label: label, progress: progress)
+            if answer.status == 416 && state.written > 0 {
+                // The part is as long as the file, or longer: start it again.
                 try handle.truncate(atOffset: 0)
                 state.written = 0
-            }, position: { state.written })
+                answer = try receive(http, url, handle: handle, state: state, destination: destination, part: part, label: label, progress: progress)
+            }
             if answer.status != 200 && answer.status != 206 {
                 try? fm.removeItem(at: part)
                 throw HubError.http(status: answer.status, url: url.absoluteString, attempts: 1, message: HubHTTP.message(answer))
             }
-            total = state.written
+            _ = total
         } catch let e as HubError {
             switch e {
             case .network: break   // the part stays, to resume
@@ -81,6 +72,7 @@ public struct FileFetcher: Sendable {
             let found = try Self.digest(of: part, checksum)
             guard found == Self.expected(checksum) else {
                 try? fm.removeItem(at: part)
+                if state.looksLikeHTML { throw HubError.htmlInsteadOfFile(repo: label, path: destination.lastPathComponent) }
                 throw HubError.checksum(repo: label, path: destination.lastPathComponent, expected: checksum.description,
                                         found: checksum.description.split(separator: " ")[0] + " " + found)
             }
@@ -91,6 +83,27 @@ public struct FileFetcher: Sendable {
             throw HubError.write(path: destination.path, reason: reason)
         }
         return true
+    }
+
+    /// One transfer into the part from its current end.
+    private func receive(_ http: HubHTTP, _ url: URL, handle: FileHandle, state: PartState, destination: URL, part: URL, label: String,
+                         progress: HubDownloader.Progress?) throws -> HubHTTP.Answer {
+        try http.download(url, from: state.written, sink: { data in
+                // Blamed only if the bytes then fail their check (a real file may start so).
+                if state.written == 0, state.first, let head = String(data: data.prefix(64), encoding: .utf8)?.lowercased()
+                    .trimmingCharacters(in: .whitespacesAndNewlines), head.hasPrefix("<!doctype html") || head.hasPrefix("<html") {
+                    state.looksLikeHTML = true
+                }
+                state.first = false
+                do { try handle.write(contentsOf: data) } catch {
+                    throw HubError.write(path: part.path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+                }
+                state.written += Int64(data.count)
+                progress?(state.written, max(state.expected, state.written))
+            }, restart: {
+                try handle.truncate(atOffset: 0)
+                state.written = 0
+            }, position: { state.written })
     }
 
     static func expected(_ c: Checksum) -> String {
@@ -117,6 +130,8 @@ public struct FileFetcher: Sendable {
 /// A part's running state (one URLSession delegate queue at a time).
 private final class PartState: @unchecked Sendable {
     var written: Int64
+    var expected: Int64 = 0
     var first = true
+    var looksLikeHTML = false
     init(written: Int64) { self.written = written }
 }

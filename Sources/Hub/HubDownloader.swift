@@ -100,6 +100,8 @@ public final class HubDownloader: @unchecked Sendable {
     /// The commit `revision` names (`GET /api/{kind}s/{repo}/revision/{revision}`).
     func resolve(_ repo: HubRepository, revision: String) throws -> String {
         if HubCache.isCommitHash(revision) { return revision }
+        // It names a file under refs/ (refs/pr/1 is a revision too): nothing that climbs out.
+        guard Self.safe(revision) else { throw HubError.revisionNotFound(repo: repo.description, revision: revision) }
         let encoded = revision.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? revision
         let url = try apiURL("api/\(repo.apiPath)/revision/\(encoded)")
         let a = try http.fetch(url)
@@ -191,13 +193,15 @@ public final class HubDownloader: @unchecked Sendable {
         }
         meter.add(written)
         let state = Received(written: written, check: hasher)
-        let answer: HubHTTP.Answer
-        do {
+        var answer = HubHTTP.Answer(status: 206, headers: [:], body: Data(), url: url)
+        // A part already whole (a kill before the rename, or another tool's) needs only its check.
+        if written < file.contentSize || file.contentSize == 0 { do {
             answer = try http.download(url, from: written, sink: { data in
-                if state.written == 0, state.first, data.count >= 15,
+                // An HTML page is only blamed if the bytes then fail their check (a real file may start so).
+                if state.written == 0, state.first,
                    let head = String(data: data.prefix(64), encoding: .utf8)?.lowercased().trimmingCharacters(in: .whitespacesAndNewlines),
-                   head.hasPrefix("<!doctype html") || head.hasPrefix("<html"), !file.path.lowercased().hasSuffix(".html") {
-                    throw HubError.htmlInsteadOfFile(repo: repo.description, path: file.path)
+                   head.hasPrefix("<!doctype html") || head.hasPrefix("<html") {
+                    state.looksLikeHTML = true
                 }
                 state.first = false
                 do { try handle.write(contentsOf: data) } catch {
@@ -207,6 +211,7 @@ public final class HubDownloader: @unchecked Sendable {
                 state.written += Int64(data.count)
                 meter.add(Int64(data.count))
                 if state.written > file.contentSize {
+                    if state.looksLikeHTML { throw HubError.htmlInsteadOfFile(repo: repo.description, path: file.path) }
                     throw HubError.checksum(repo: repo.description, path: file.path, expected: "\(file.contentSize) bytes", found: "more")
                 }
             }, restart: {
@@ -222,19 +227,17 @@ public final class HubDownloader: @unchecked Sendable {
             default: try? fm.removeItem(at: part)
             }
             throw e
-        }
+        } }
         if answer.status != 200 && answer.status != 206 {
             try? fm.removeItem(at: part)
             try check(answer, repo: repo, revision: "", path: file.path)
             throw HubError.http(status: answer.status, url: url.absoluteString, attempts: 1, message: HubHTTP.message(answer))
         }
-        if let type = answer.header("Content-Type"), type.lowercased().hasPrefix("text/html"), !file.path.lowercased().hasSuffix(".html") {
-            try? fm.removeItem(at: part)
-            throw HubError.htmlInsteadOfFile(repo: repo.description, path: file.path)
-        }
+        if let type = answer.header("Content-Type"), type.lowercased().hasPrefix("text/html") { state.looksLikeHTML = true }
         let digest = state.check.finish()
         guard state.written == file.contentSize, digest == state.check.expected else {
             try? fm.removeItem(at: part)
+            if state.looksLikeHTML { throw HubError.htmlInsteadOfFile(repo: repo.description, path: file.path) }
             let found = state.written == file.contentSize ? "\(state.check.kind) \(digest)" : "\(state.written) bytes"
             let expected = state.written == file.contentSize ? "\(state.check.kind) \(state.check.expected)" : "\(file.contentSize) bytes"
             throw HubError.checksum(repo: repo.description, path: file.path, expected: expected, found: found)
@@ -288,6 +291,7 @@ public final class HubDownloader: @unchecked Sendable {
             do {
                 try fm.copyItem(at: cache.pointer(commit, f.path).resolvingSymlinksInPath(), to: tmp)
             } catch {
+                try? fm.removeItem(at: tmp)
                 throw HubError.write(path: target.path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
             }
             guard rename(tmp.path, target.path) == 0 else {
@@ -368,6 +372,7 @@ final class Received: @unchecked Sendable {
     var written: Int64
     var check: ContentCheck
     var first = true
+    var looksLikeHTML = false
     init(written: Int64, check: ContentCheck) {
         self.written = written
         self.check = check

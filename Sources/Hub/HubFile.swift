@@ -81,7 +81,7 @@ extension HubFile {
         var out: [HubFile] = []
         for (path, value) in files {
             guard let info = value as? [String: Any], let size = (info["size"] as? NSNumber)?.int64Value,
-                  let blob = info["blob_id"] as? String else { return nil }
+                  let blob = info["blob_id"] as? String, HubDownloader.safe(path) else { return nil }
             out.append(HubFile(path: path, size: size, blobID: blob, lfsSHA256: info["lfs_sha256"] as? String,
                                lfsSize: (info["lfs_size"] as? NSNumber)?.int64Value))
         }

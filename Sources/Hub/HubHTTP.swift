@@ -34,7 +34,7 @@ final class HubHTTP: @unchecked Sendable {
         r.setValue("lines (Swift; +https://github.com/lines)", forHTTPHeaderField: "User-Agent")
         r.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         // The token goes to the Hub only, never to the CDN a file redirects to.
-        if let token = settings.token, url.absoluteString.hasPrefix(settings.endpoint) {
+        if let token = settings.token, Self.sameOrigin(url, URL(string: settings.endpoint)) {
             r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         }
         for (k, v) in extra { r.setValue(v, forHTTPHeaderField: k) }
@@ -110,6 +110,14 @@ final class HubHTTP: @unchecked Sendable {
         }
     }
 
+    /// Whether two URLs have the same scheme, host and port (a prefix test would accept
+    /// `https://huggingface.co.example.net`).
+    static func sameOrigin(_ a: URL, _ b: URL?) -> Bool {
+        guard let b else { return false }
+        func port(_ u: URL) -> Int? { u.port ?? (u.scheme == "https" ? 443 : u.scheme == "http" ? 80 : nil) }
+        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && port(a) == port(b)
+    }
+
     /// The Hub's own error text (`X-Error-Message`, or `error` in a JSON body).
     static func message(_ a: Answer) -> String {
         if let m = a.header("X-Error-Message") { return m }
@@ -154,6 +162,16 @@ private final class Stream: NSObject, URLSessionDataDelegate, @unchecked Sendabl
     init(sink: @escaping (Data) throws -> Void, whole: (() throws -> Void)?) {
         self.sink = sink
         self.whole = whole
+    }
+
+    /// A redirect to another origin carries no credentials (Foundation on Linux copies every header).
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        var next = request
+        if let from = task.originalRequest?.url, let to = request.url, !HubHTTP.sameOrigin(from, to) {
+            next.setValue(nil, forHTTPHeaderField: "Authorization")
+        }
+        completionHandler(next)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,

@@ -65,7 +65,7 @@ struct Run: ParsableCommand {
             var tree = try loader.compose(try overrides.map(ConfigOverride.init))
             // model_location=hf://OWNER/NAME[/PATH]: the cached snapshot, with the files of this model
             // (as the reference's README downloads them: allow_patterns="*{model}*").
-            if case let .string(location)? = tree.value(at: ["model_location"]), location.hasPrefix("hf://"),
+            if !printConfig, !status, case let .string(location)? = tree.value(at: ["model_location"]), location.hasPrefix("hf://"),
                case let .string(model)? = tree.value(at: ["model"]) {
                 let local = try HubArguments.local(location, include: [Glob("*\(model)*")])
                 _ = tree.set(.string(local), at: ["model_location"])

@@ -52,6 +52,13 @@ struct DatasetDownloadTests {
         #expect(p.terminationStatus == 0, "\(args)")
     }
 
+    /// `{mirror}/{task}/{name}`, where the downloader asks for it, linked to the flat file.
+    func link(_ mirror: URL, _ task: String, _ name: String) throws {
+        let folder = mirror.appendingPathComponent(task)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: "../\(name)")
+    }
+
     /// A mirror with the tasks' files in the formats their hosts use, made from the repository's
     /// tiny fixtures (IDX .gz, .mat, tar.gz), and the built-in table with their MD5s.
     func mirror(_ work: URL) throws -> (folder: URL, sources: [DatasetSource]) {
@@ -116,7 +123,10 @@ struct DatasetDownloadTests {
         for i in sources.indices {
             for j in sources[i].files.indices {
                 let local = m.appendingPathComponent(sources[i].files[j].name)
-                if fm.fileExists(atPath: local.path) { sources[i].files[j].md5 = try md5(local) }
+                if fm.fileExists(atPath: local.path) {
+                    sources[i].files[j].md5 = try md5(local)
+                    try link(m, sources[i].task, sources[i].files[j].name)
+                }
             }
         }
         return (m, sources)
@@ -171,6 +181,7 @@ struct DatasetDownloadTests {
                         info = tarfile.TarInfo("cifar-100-python/meta"); info.type = tarfile.SYMTYPE; info.linkname = "/etc/passwd"; t.addfile(info)
             """], in: folder)
         let data = work.appendingPathComponent("data")
+        for (task, name) in [("CIFAR100", "cifar-100-python.tar.gz"), ("CIFAR100", "evil-link.tar.gz")] { try link(folder, task, name) }
         let server = try FileServer(folder)
         defer { withExtendedLifetime(server) {} }
         func message(_ task: String, _ table: [DatasetSource]) -> String {
@@ -193,6 +204,7 @@ struct DatasetDownloadTests {
         #expect(message("CIFAR100", sources) == "CIFAR100: evil-link.tar.gz member 'cifar-100-python/meta' is a link or a special file (type '2'); archives may hold only files and folders; nothing was extracted")
         // A zip member that climbs out.
         try sh(["python3", "-c", "import zipfile; z = zipfile.ZipFile('GT-evil.zip', 'w'); z.writestr('../escaped.txt', b'x'); z.close()"], in: folder)
+        try link(folder, "GTSRB", "GT-evil.zip")
         let gtsrb = try #require(sources.firstIndex { $0.task == "GTSRB" })
         sources[gtsrb].files = [DatasetSource.File(url: "http://x/GT-evil.zip", md5: try md5(folder.appendingPathComponent("GT-evil.zip")),
                                                    action: .extractZip(into: "gtsrb", provides: ["GT-final_test.csv"]))]
@@ -200,6 +212,8 @@ struct DatasetDownloadTests {
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("escaped.txt").path))
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("escaped.txt").path))
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("cifar-100-python").path))
+        // Nothing of the refused archives stays in the data folder (no archive, no staging folder).
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent(".lines-download").path))
     }
 
     @Test("the command: a manual step is a note; a file that fails its check is an error naming it")

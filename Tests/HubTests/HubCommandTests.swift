@@ -10,7 +10,7 @@ struct HubCommandTests {
     /// A repository holding files copied from the repository's fixtures (LFS for weights).
     static func addRepo(_ repos: URL, name: String, files: [(from: URL, to: String)]) throws {
         let base = repos.appendingPathComponent("models/lines-test/\(name)")
-        let commit = "0123456789abcdef0123456789abcdef0123\(String(format: "%04x", abs(name.hashValue) % 65536))"
+        let commit = "0123456789abcdef0123456789abcdef0123" + String(format: "%04x", name.unicodeScalars.reduce(0) { ($0 * 31 + Int($1.value)) % 65536 })
         try FileManager.default.createDirectory(at: base.appendingPathComponent(commit), withIntermediateDirectories: true)
         try Data(#"{"refs": {"main": "\#(commit)"}, "lfs": ["*.pt", "*.safetensors"]}"#.utf8).write(to: base.appendingPathComponent("repo.json"))
         for f in files {
@@ -22,7 +22,9 @@ struct HubCommandTests {
 
     func lines(_ hub: FakeHub, _ args: [String], offline: Bool = false) throws -> (status: Int32, stdout: String, stderr: String) {
         let exe = try #require(LinesProcess.executable, "the lines executable is not built")
-        var env = ["HF_ENDPOINT": hub.endpoint, "HF_HUB_CACHE": hub.root.appendingPathComponent("cache").path, "HF_TOKEN": ""]
+        // No token of the machine's own: neither HF_TOKEN nor a token file.
+        var env = ["HF_ENDPOINT": hub.endpoint, "HF_HUB_CACHE": hub.root.appendingPathComponent("cache").path, "HF_TOKEN": "",
+                   "HF_TOKEN_PATH": hub.root.appendingPathComponent("no-token").path]
         if offline { env["HF_HUB_OFFLINE"] = "1" }
         return try LinesProcess.run(exe, args, environment: env)
     }

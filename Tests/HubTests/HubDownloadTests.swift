@@ -97,6 +97,22 @@ struct HubDownloadTests {
         #expect(try Data(contentsOf: r.folder.appendingPathComponent("extra.bin")) == served)
     }
 
+    @Test("a part already whole (a kill before its rename) is checked and renamed without a request")
+    func wholePart() throws {
+        let hub = try FakeHub()
+        defer { withExtendedLifetime(hub) {} }
+        let settings = hub.settings()
+        let sha = "3a78218597e2502653bf18294a6602dbbeb0a9bed45eecdb9c7ca0a2bfd2a5c7"
+        let blobs = settings.cache.appendingPathComponent("models--lines-test--tiny-model/blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        let served = try Data(contentsOf: hub.repos.appendingPathComponent("models/lines-test/tiny-model/5c43447bdfe030229ef73e0e8b7c99e0be7c5431/extra.bin"))
+        try served.write(to: blobs.appendingPathComponent("\(sha).incomplete"))
+        let r = try hub.downloader(settings).download(.init(repository: tiny, include: [Glob("extra.bin")]))
+        #expect(r.fetched == 1)
+        #expect(!hub.requests.contains { $0.hasPrefix("GET /cdn/") }, "\(hub.requests)")
+        #expect(try Data(contentsOf: blobs.appendingPathComponent(sha)) == served)
+    }
+
     @Test("server errors are retried; one that stays is reported with its status")
     func serverErrors() throws {
         let hub = try FakeHub(faults: ["--fail5xx", "2:config.json", "--fail5xx", "9:README.md"])
