@@ -46,42 +46,44 @@ public struct DatasetDownloader: Sendable {
         for file in source.files {
             let url = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + "\(source.task)/\(file.name)") } ?? URL(string: file.url)
             guard let url else { throw Failure(description: "\(source.task): '\(file.url)' is not a URL") }
+            // An archive: fetched into the staging folder, unpacked by `body`, removed whatever happens.
+            func unpack(_ body: (URL) throws -> Void) throws {
+                let archive = staging.appendingPathComponent(file.name)
+                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                defer { try? fm.removeItem(at: archive) }
+                try body(archive)
+                fetched += 1
+            }
+            func exists(_ folder: URL, _ entries: [String]) -> Bool {
+                entries.allSatisfy { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            }
             switch file.action {
             case let .place(folder):
                 let target = dataLocation.appendingPathComponent(folder).appendingPathComponent(file.name)
                 if try fetcher.fetch(url, to: target, checksum: .md5(file.md5), label: source.task, progress: progress) { fetched += 1 } else { present += 1 }
-            case let .extractTarGz(folder, provides), let .extractZip(folder, provides):
+            case let .extractTarGz(folder, provides):
                 let into = dataLocation.appendingPathComponent(folder)
-                if provides.allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
-                let archive = staging.appendingPathComponent(file.name)
-                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
-                defer { try? fm.removeItem(at: archive) }
-                try extract(archive, zip: { if case .extractZip = file.action { return true }; return false }(), into: into,
-                            provides: provides, task: source.task, staging: staging)
-                fetched += 1
+                if exists(into, provides) { present += 1; continue }
+                try unpack { try extract($0, zip: false, into: into, provides: provides, task: source.task, staging: staging) }
+            case let .extractZip(folder, provides):
+                let into = dataLocation.appendingPathComponent(folder)
+                if exists(into, provides) { present += 1; continue }
+                try unpack { try extract($0, zip: true, into: into, provides: provides, task: source.task, staging: staging) }
             case .dtdFolders:
                 let into = dataLocation.appendingPathComponent("dtd")
-                if ["train", "val"].allSatisfy({ fm.fileExists(atPath: into.appendingPathComponent($0).path) }) { present += 1; continue }
-                let archive = staging.appendingPathComponent(file.name)
-                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
-                defer { try? fm.removeItem(at: archive) }
-                try prepareDTD(archive, into: into, staging: staging)
-                fetched += 1
+                if exists(into, ["train", "val"]) { present += 1; continue }
+                try unpack { try prepareDTD($0, into: into, staging: staging) }
             case let .unzipMembers(prefix, folder):
                 let into = dataLocation.appendingPathComponent(folder)
                 let stem = String(prefix.split(separator: "/").last ?? "")
                 if ((try? fm.contentsOfDirectory(atPath: into.path)) ?? []).contains(where: { $0.hasPrefix(stem) }) { present += 1; continue }
-                let archive = staging.appendingPathComponent(file.name)
-                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
-                defer { try? fm.removeItem(at: archive) }
-                try extractMembers(archive, prefix: prefix, into: into, task: source.task, staging: staging)
-                fetched += 1
+                try unpack { try extractMembers($0, prefix: prefix, into: into, task: source.task, staging: staging) }
             }
         }
         return .fetched(fetched, present)
     }
 
-    /// Extracts a `.tar.gz` into a fresh folder beside the target, checks it holds `provides`,
+    /// Extracts a `.tar.gz` (or a `.zip`) into a fresh folder beside the target, checks it holds `provides`,
     /// then moves those entries into place (nothing half-extracted is ever in place).
     func extract(_ archive: URL, zip: Bool, into folder: URL, provides: [String], task: String, staging: URL) throws {
         let fm = FileManager.default

@@ -59,7 +59,7 @@ public final class ExperimentRunner: @unchecked Sendable {
     var workFolder: URL {
         config.logsLocation.appendingPathComponent(".work/\(config.resultStem)\(unitIndex.map { ".unit-\($0).\(Self.processTag)" } ?? "")")
     }
-    /// Seconds spent per step (`preflight`, `decode`, `forward`) by this process.
+    /// Seconds spent per step (`preflight`, `merge`, `model build`, `decode`, `forward`) by this process.
     public internal(set) var timings: [String: Double] = [:]
     /// Decoded splits read from the decode cache, and decoded afresh.
     public internal(set) var decodeCacheHits = 0, decodeCacheMisses = 0

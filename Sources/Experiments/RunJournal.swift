@@ -30,17 +30,11 @@ public final class RunJournal: @unchecked Sendable {
         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var keep = false
         let existing = fm.contents(atPath: url.path)
-        if let data = existing, let text = String(data: data, encoding: .utf8) {
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
-            if let header = lines.next(), let obj = Self.object(header), obj["fingerprint"] as? String == fingerprint {
+        if let data = existing {
+            if let found = Self.parse(data, fingerprint: fingerprint) {
                 keep = true
-                while let line = lines.next() {
-                    guard let o = Self.object(line), let key = o["key"] as? String,
-                          let c = (o["correct"] as? NSNumber)?.intValue, let n = (o["count"] as? NSNumber)?.intValue else { continue }
-                    entries[key] = SplitCounts(correct: c, count: n)
-                }
-            }
-            if !keep {
+                entries = found
+            } else {
                 let stale = url.appendingPathExtension("stale")
                 try? fm.removeItem(at: stale)
                 try? fm.moveItem(at: url, to: stale)
@@ -71,7 +65,13 @@ public final class RunJournal: @unchecked Sendable {
     /// The results of the journal at `url`, or `nil` when it is missing or was written for
     /// another fingerprint (a torn last line is ignored).
     public static func entries(at url: URL, fingerprint: String) -> [String: SplitCounts]? {
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else { return nil }
+        FileManager.default.contents(atPath: url.path).flatMap { parse($0, fingerprint: fingerprint) }
+    }
+
+    /// A journal's results when its header carries `fingerprint` (unreadable lines, a torn last
+    /// one included, are skipped).
+    static func parse(_ data: Data, fingerprint: String) -> [String: SplitCounts]? {
+        guard let text = String(data: data, encoding: .utf8) else { return nil }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).makeIterator()
         guard let header = lines.next(), let obj = object(header), obj["fingerprint"] as? String == fingerprint else { return nil }
         var found: [String: SplitCounts] = [:]

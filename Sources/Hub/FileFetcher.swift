@@ -46,7 +46,6 @@ public struct FileFetcher: Sendable {
         http.attempts = attempts
         http.retryDelay = retryDelay
         let state = PartState(written: Int64(handle.seekToEndOfFile()))
-        let total = Int64(0)
         do {
             var answer = try receive(http, url, handle: handle, state: state, destination: destination, part: part, label: label, progress: progress)
             if answer.status == 416 && state.written > 0 {
@@ -59,7 +58,6 @@ public struct FileFetcher: Sendable {
                 try? fm.removeItem(at: part)
                 throw HubError.http(status: answer.status, url: url.absoluteString, attempts: 1, message: HubHTTP.message(answer))
             }
-            _ = total
         } catch let e as HubError {
             switch e {
             case .network: break   // the part stays, to resume
@@ -103,7 +101,7 @@ public struct FileFetcher: Sendable {
             }, restart: {
                 try handle.truncate(atOffset: 0)
                 state.written = 0
-            }, position: { state.written })
+            }, position: { state.written }, length: { state.expected = $0 })
     }
 
     static func expected(_ c: Checksum) -> String {

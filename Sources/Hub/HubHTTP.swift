@@ -61,14 +61,16 @@ final class HubHTTP: @unchecked Sendable {
     }
 
     /// Streams `url` from byte `offset` into `sink`, which sees every chunk; `restart` is called when
-    /// the server ignores `Range` (the sink must start over). Retries resume where the data stopped.
+    /// the server ignores `Range` (the sink must start over), `length` with the whole file's size
+    /// when the answer tells it. Retries resume where the data stopped.
     /// - Returns: the final answer's headers (status 200 or 206).
     func download(_ url: URL, from offset: Int64, sink: @escaping (Data) throws -> Void, restart: @escaping () throws -> Void,
-                  position: @escaping () -> Int64) throws -> Answer {
+                  position: @escaping () -> Int64, length: ((Int64) -> Void)? = nil) throws -> Answer {
         try retrying(url) {
             let start = position()
             // A server that ignores Range sends the whole file: the sink starts over first.
             let stream = Stream(sink: sink, whole: start > 0 ? restart : nil)
+            stream.length = length.map { report in { status, remaining in report(status == 206 ? start + remaining : remaining) } }
             let session = URLSession(configuration: .ephemeral, delegate: stream, delegateQueue: nil)
             defer { session.finishTasksAndInvalidate() }
             let headers = start > 0 ? ["Range": "bytes=\(start)-"] : [:]
@@ -153,6 +155,8 @@ private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Se
 private final class Stream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let sink: (Data) throws -> Void
     let whole: (() throws -> Void)?
+    /// Told the status and the answer's Content-Length, when known.
+    var length: ((Int, Int64) -> Void)?
     let done = DispatchSemaphore(value: 0)
     var response: HTTPURLResponse?
     var error: Error?
@@ -181,6 +185,7 @@ private final class Stream: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         if ok, self.response?.statusCode == 200, let whole {
             do { try whole() } catch { failure = error; completionHandler(.cancel); return }
         }
+        if ok, response.expectedContentLength > 0, let status = self.response?.statusCode { length?(status, response.expectedContentLength) }
         completionHandler(ok ? .allow : .cancel)
     }
 

@@ -177,25 +177,26 @@ struct DatasetsCommand: ParsableCommand {
 
         func run() throws {
             let root = URL(fileURLWithPath: (dataLocation as NSString).expandingTildeInPath)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            var chosen: [String] = []
+            var chosen: [TaskName] = []
             for n in names {
                 guard let t = TaskName.allCases.first(where: { $0.rawValue.lowercased() == n.lowercased() }) else {
                     throw ValidationError("'\(n)' is not one of the paper's tasks (\(TaskName.allCases.map(\.rawValue).joined(separator: ", "))).")
                 }
-                chosen.append(t.rawValue)
+                chosen.append(t)
             }
-            if chosen.isEmpty { chosen = TaskName.first(tasks).map(\.rawValue) }
+            if chosen.isEmpty { chosen = TaskName.first(tasks) }
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             let downloader = DatasetDownloader(mirror: mirror)
             var failed = 0
-            for task in chosen {
+            for name in chosen {
+                let task = name.rawValue
                 let bar = ByteProgress(label: "Downloading \(task)")
                 do {
                     let outcome = try downloader.download(task, into: root) { bar.update($0, $1) }
                     bar.finish()
                     switch outcome {
                     case let .fetched(fetched, present):
-                        let survey = TaskSurvey(task: TaskName.allCases.first { $0.rawValue == task } ?? .mnist, dataLocation: root)
+                        let survey = TaskSurvey(task: name, dataLocation: root)
                         let sizes = survey.dataset.map { "train \($0.count(.train)), val \($0.count(.val)), test \($0.count(.test))" } ?? (survey.problem ?? "")
                         printError("\(task): \(fetched) fetched, \(present) already there; \(sizes)")
                     case let .manual(step):
