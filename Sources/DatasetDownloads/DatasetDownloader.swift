@@ -12,6 +12,8 @@ public struct DatasetDownloader: Sendable {
     public var mirror: String?
     /// The fetcher (retries, resume).
     public var fetcher = FileFetcher()
+    /// Where tasks read from the Hub come from and are cached (`HF_ENDPOINT`, `HF_HOME`, … by default).
+    public var hubSettings = HubSettings()
 
     public init(sources: [DatasetSource] = DatasetSource.builtIn, mirror: String? = nil) {
         self.sources = sources
@@ -38,18 +40,30 @@ public struct DatasetDownloader: Sendable {
             return .manual(DatasetSource.manualSteps[task] ?? "no source is known for \(task)")
         }
         let fm = FileManager.default
+        if let hub = source.hub { return try downloadParquet(hub, task: source.task, into: dataLocation, progress: progress) }
         let staging = dataLocation.appendingPathComponent(".lines-download")
         try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         // Only when empty: another download into the same folder may be using it.
         defer { rmdir(staging.path) }
         var fetched = 0, present = 0
+        var staged: [String: URL] = [:]
+        defer { for file in staged.values { try? fm.removeItem(at: file) } }
         for file in source.files {
-            let url = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + "\(source.task)/\(file.name)") } ?? URL(string: file.url)
-            guard let url else { throw Failure(description: "\(source.task): '\(file.url)' is not a URL") }
+            let direct = mirror.map { URL(string: ($0.hasSuffix("/") ? $0 : $0 + "/") + "\(source.task)/\(file.name)") } ?? URL(string: file.url)
+            guard let direct else { throw Failure(description: "\(source.task): '\(file.url)' is not a URL") }
+            // Fetched to `target` (Google Drive's page followed first, unless a mirror serves the file).
+            func fetch(to target: URL) throws -> Bool {
+                if FileFetcher.isInPlace(target, checksum: file.checksum) { return false }
+                let url: URL
+                do {
+                    url = file.host == .googleDrive && mirror == nil ? try GoogleDrive.fileURL(for: direct, label: source.task) : direct
+                } catch let g as GoogleDrive.Failure { throw Failure(description: g.description) }
+                return try fetcher.fetch(url, to: target, checksum: file.checksum, label: source.task, progress: progress)
+            }
             // An archive: fetched into the staging folder, unpacked by `body`, removed whatever happens.
             func unpack(_ body: (URL) throws -> Void) throws {
                 let archive = staging.appendingPathComponent(file.name)
-                _ = try fetcher.fetch(url, to: archive, checksum: .md5(file.md5), label: source.task, progress: progress)
+                _ = try fetch(to: archive)
                 defer { try? fm.removeItem(at: archive) }
                 try body(archive)
                 fetched += 1
@@ -60,7 +74,7 @@ public struct DatasetDownloader: Sendable {
             switch file.action {
             case let .place(folder):
                 let target = dataLocation.appendingPathComponent(folder).appendingPathComponent(file.name)
-                if try fetcher.fetch(url, to: target, checksum: .md5(file.md5), label: source.task, progress: progress) { fetched += 1 } else { present += 1 }
+                if try fetch(to: target) { fetched += 1 } else { present += 1 }
             case let .extractTarGz(folder, provides):
                 let into = dataLocation.appendingPathComponent(folder)
                 if exists(into, provides) { present += 1; continue }
@@ -78,9 +92,54 @@ public struct DatasetDownloader: Sendable {
                 let stem = String(prefix.split(separator: "/").last ?? "")
                 if ((try? fm.contentsOfDirectory(atPath: into.path)) ?? []).contains(where: { $0.hasPrefix(stem) }) { present += 1; continue }
                 try unpack { try extractMembers($0, prefix: prefix, into: into, task: source.task, staging: staging) }
+            case let .gunzip(folder):
+                let target = dataLocation.appendingPathComponent(folder).appendingPathComponent(String(file.name.dropLast(file.name.hasSuffix(".gz") ? 3 : 0)))
+                if fm.fileExists(atPath: target.path) { present += 1; continue }
+                try unpack { try gunzip($0, to: target, task: source.task) }
+            case .stage:
+                if stagedTargetExists(source, dataLocation) { present += 1; continue }
+                let kept = staging.appendingPathComponent(file.name)
+                staged[file.name] = kept
+                if try fetch(to: kept) { fetched += 1 } else { present += 1 }
+            case let .sun397Folders(partitions):
+                let into = dataLocation.appendingPathComponent("sun397")
+                if exists(into, ["train", "val"]) { present += 1; continue }
+                guard let lists = staged[partitions] else {
+                    throw Failure(description: "SUN397: \(partitions) was not fetched before \(file.name); the source table is out of order")
+                }
+                try unpack { try prepareSUN397($0, partitions: lists, into: into, staging: staging) }
+            case .eurosatSplits:
+                let into = dataLocation.appendingPathComponent("EuroSAT_splits")
+                if exists(into, ["train", "val", "test"]) { present += 1; continue }
+                try unpack { try prepareEuroSAT($0, into: into, staging: staging) }
             }
         }
         return .fetched(fetched, present)
+    }
+
+    /// FER2013: the repository's Parquet files through the Hub's cache (shared with Python's), then
+    /// `fer2013/fer2013.csv` from them; the files under a `train` folder (or named so) are the training
+    /// rows, those under `test` the test rows.
+    func downloadParquet(_ hub: DatasetSource.HubParquet, task: String, into dataLocation: URL, progress: HubDownloader.Progress?) throws -> Outcome {
+        let csv = dataLocation.appendingPathComponent("fer2013/fer2013.csv")
+        if FileManager.default.fileExists(atPath: csv.path) { return .fetched(0, 1) }
+        let downloader = HubDownloader(settings: hubSettings)
+        downloader.retryDelay = fetcher.retryDelay
+        let request = HubDownloader.Request(repository: try HubRepository(hub.repository, kind: .dataset), revision: hub.revision, include: [Glob("*.parquet")])
+        let result = try downloader.download(request, progress: progress)
+        func split(_ name: String) -> [URL] {
+            result.files.map(\.path).filter { path in
+                path.split(separator: "/").contains { $0 == name || $0.hasPrefix(name + "-") || $0.hasPrefix(name + ".") }
+            }.sorted().map { result.folder.appendingPathComponent($0) }
+        }
+        let train = split("train"), test = split("test")
+        guard !train.isEmpty, !test.isEmpty else {
+            throw Failure(description: "\(task): \(hub.repository) at \(hub.revision) has no train and test Parquet files (it has \(result.files.map(\.path).joined(separator: ", ")))")
+        }
+        do {
+            _ = try FER2013Parquet.writeCSV(train: train, test: test, to: csv)
+        } catch let f as FER2013Parquet.Failure { throw Failure(description: f.description) }
+        return .fetched(result.fetched, result.files.count - result.fetched)
     }
 
     /// Extracts a `.tar.gz` (or a `.zip`) into a fresh folder beside the target, checks it holds `provides`,
@@ -115,42 +174,6 @@ public struct DatasetDownloader: Sendable {
             try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? fm.removeItem(at: to)
             try fm.moveItem(at: from, to: to)
-        }
-    }
-
-    /// DTD's archive extracted, then its partition-1 lists turned into `train/` (train1 + val1)
-    /// and `val/` (test1) class folders, moved into place together.
-    func prepareDTD(_ archive: URL, into folder: URL, staging: URL) throws {
-        let fm = FileManager.default
-        let temp = staging.appendingPathComponent("extract-\(UUID().uuidString.prefix(8))")
-        defer { try? fm.removeItem(at: temp) }
-        try extract(archive, zip: false, into: temp, provides: ["dtd"], task: "DTD", staging: staging)
-        let source = temp.appendingPathComponent("dtd")
-        let built = temp.appendingPathComponent("built")
-        for (split, lists) in [("train", ["train1.txt", "val1.txt"]), ("val", ["test1.txt"])] {
-            for list in lists {
-                let listURL = source.appendingPathComponent("labels/\(list)")
-                guard let text = try? String(contentsOf: listURL, encoding: .utf8) else {
-                    throw Failure(description: "DTD: \(archive.lastPathComponent) has no labels/\(list), which the reference's split needs; nothing was placed")
-                }
-                for line in text.split(whereSeparator: \.isNewline) {
-                    let rel = try TarExtractor.safePath(line.trimmingCharacters(in: .whitespaces), archive: "labels/\(list)")
-                    let parts = rel.split(separator: "/")
-                    guard parts.count == 2 else { throw Failure(description: "DTD: labels/\(list) lists '\(rel)', not CLASS/FILE; nothing was placed") }
-                    let from = source.appendingPathComponent("images/\(rel)"), to = built.appendingPathComponent("\(split)/\(rel)")
-                    guard fm.fileExists(atPath: from.path) else {
-                        throw Failure(description: "DTD: labels/\(list) lists \(rel), which images/ lacks; nothing was placed")
-                    }
-                    try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    try fm.moveItem(at: from, to: to)
-                }
-            }
-        }
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        for split in ["train", "val"] {
-            let to = folder.appendingPathComponent(split)
-            try? fm.removeItem(at: to)
-            try fm.moveItem(at: built.appendingPathComponent(split), to: to)
         }
     }
 

@@ -12,6 +12,9 @@ struct TarExtractor {
     let archive: String
     /// The most bytes all members together may hold.
     let limit: Int64
+    /// Maps a file member's (safe) path to where it goes under `destination`, or nil to skip it
+    /// (its bytes are read past, not written, not counted). Folders are then made only as files need them.
+    var select: ((String) -> String?)?
     private var header = [UInt8]()
     private var pendingName: String?
     private var current: (handle: FileHandle?, left: Int64, padding: Int64, collect: Bool)?
@@ -117,9 +120,20 @@ struct TarExtractor {
             current = (nil, size, padding, false)
             return
         }
-        let rel = try Self.safePath(name, archive: archive)
+        var rel = try Self.safePath(name, archive: archive)
+        let isFolder = type == UInt8(ascii: "5") || name.hasSuffix("/")
+        if let select, !isFolder {
+            guard let chosen = select(rel) else {
+                current = (nil, size, padding, false)
+                return
+            }
+            rel = try Self.safePath(chosen, archive: archive)
+        } else if select != nil {
+            current = (nil, size, padding, false)
+            return
+        }
         let target = destination.appendingPathComponent(rel)
-        if type == UInt8(ascii: "5") || name.hasSuffix("/") {
+        if isFolder {
             do { try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true) } catch {
                 throw Refusal(description: "cannot create \(target.path) (\(error.localizedDescription))")
             }

@@ -26,10 +26,39 @@ enum ZipExtractor {
             chosen.append((entry, target))
         }
         for (entry, target) in chosen {
-            do { _ = try zip.extract(entry, to: destination.appendingPathComponent(target)) } catch {
+            let url = destination.appendingPathComponent(target)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw TarExtractor.Refusal(description: "cannot create \(url.deletingLastPathComponent().path) (\(error.localizedDescription))")
+            }
+            guard FileManager.default.createFile(atPath: url.path, contents: nil), let handle = FileHandle(forWritingAtPath: url.path) else {
+                throw TarExtractor.Refusal(description: "cannot write \(url.path)")
+            }
+            defer { try? handle.close() }
+            // The declared size bounds what is written: a member that inflates past it is a bomb.
+            var written: UInt64 = 0
+            let declared = UInt64(entry.uncompressedSize)
+            do {
+                let crc = try zip.extract(entry, skipCRC32: false) { data in
+                    written += UInt64(data.count)
+                    guard written <= declared else { throw Overrun() }
+                    try handle.write(contentsOf: data)
+                }
+                guard crc == entry.checksum, written == declared else {
+                    throw TarExtractor.Refusal(description: "\(name) member '\(TarExtractor.printable(entry.path))' fails its CRC-32 or size check (damaged); nothing was kept")
+                }
+            } catch let r as TarExtractor.Refusal {
+                throw r
+            } catch is Overrun {
+                throw TarExtractor.Refusal(description: "\(name) member '\(TarExtractor.printable(entry.path))' inflates past the \(declared) bytes it declares; refused as an archive bomb")
+            } catch {
                 throw TarExtractor.Refusal(description: "\(name) member '\(TarExtractor.printable(entry.path))' cannot be extracted (\(error))")
             }
         }
         return chosen.count
     }
 }
+
+/// A zip member that inflated past its declared size.
+private struct Overrun: Error {}

@@ -104,6 +104,11 @@ public struct FileFetcher: Sendable {
             }, position: { state.written }, length: { state.expected = $0 })
     }
 
+    /// Whether `file` exists with the checksum (then ``fetch(_:to:checksum:label:progress:)`` fetches nothing).
+    public static func isInPlace(_ file: URL, checksum: Checksum) -> Bool {
+        FileManager.default.fileExists(atPath: file.path) && (try? digest(of: file, checksum)) == expected(checksum)
+    }
+
     static func expected(_ c: Checksum) -> String {
         switch c {
         case let .md5(h), let .sha256(h): return h.lowercased()

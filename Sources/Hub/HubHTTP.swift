@@ -41,8 +41,23 @@ final class HubHTTP: @unchecked Sendable {
         return r
     }
 
-    /// A request without following redirects, retried on 5xx, 429 and network failures.
+    /// A request that follows only relative redirects (a renamed or moved repository, which the Hub
+    /// redirects on its own origin, as `huggingface_hub` follows them) and stops at one to another
+    /// host (a file's CDN location, whose headers carry its metadata); retried on 5xx, 429 and network failures.
     func fetch(_ url: URL, method: String = "GET") throws -> Answer {
+        var current = url
+        for _ in 0..<10 {
+            let answer = try fetchOnce(current, method: method)
+            guard [301, 302, 303, 307, 308].contains(answer.status), let location = answer.header("Location"),
+                  let next = URL(string: location, relativeTo: current)?.absoluteURL,
+                  URLComponents(string: location)?.host == nil else { return answer }
+            current = next
+        }
+        throw HubError.network(url: url.absoluteString, reason: "more than 10 redirects")
+    }
+
+    /// One request, no redirect followed.
+    private func fetchOnce(_ url: URL, method: String) throws -> Answer {
         try retrying(url) {
             let box = Box()
             let delegate = NoRedirects()

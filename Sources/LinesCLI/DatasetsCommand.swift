@@ -148,12 +148,15 @@ struct DatasetsCommand: ParsableCommand {
     /// `lines datasets download`: the tasks from their own sources, into the layout `list` reads.
     struct Download: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Download tasks from their own sources (torchvision's URLs and MD5s) into the data folder, laid out as the reference reads them.",
+            abstract: "Download tasks from the sources the reference reads (torchvision's URLs, Google Drive, the Hugging Face Hub) into the data folder, laid out as the reference reads them.",
             discussion: """
-            Fetched now: MNIST, FashionMNIST, KMNIST (IDX .gz), CIFAR10, CIFAR100, STL10, Flowers102, OxfordIIITPet, Food101, RenderedSST2 (.tar.gz, .tgz), GTSRB, EMNIST (.zip), SVHN (.mat), DTD (made into dtd/{train,val} as the reference prepares it). \
-            Every file is checked against torchvision's MD5 before use; archives are extracted into a \
+            Fetched: MNIST, FashionMNIST, KMNIST (IDX .gz), CIFAR10, CIFAR100, STL10, Flowers102, OxfordIIITPet, Food101, RenderedSST2 (.tar.gz, .tgz), GTSRB, EMNIST (.zip), SVHN (.mat), \
+            PCAM (gzip'd HDF5 from Google Drive), DTD and SUN397 (made into {train,val} from their partition-1 lists), \
+            EuroSAT (split 21,600/2,700/2,700 by torch.randperm with seed 0), RESISC45 (with its split files), \
+            FER2013 (the Hub's Parquet files of Jeneral/fer-2013, through the Hugging Face cache; HF_ENDPOINT and HF_HOME apply). \
+            Every file is checked against its published MD5 or SHA-256 before use; archives are extracted into a \
             temporary folder (no path out of it, no links, a size bound) and moved into place whole. \
-            The other tasks get the manual step they need.
+            Stanford Cars gets the manual step it needs.
 
               lines datasets download --tasks 8 --data-location ~/data
               lines datasets download MNIST CIFAR10 --data-location ~/data --mirror http://mirror.lab/datasets

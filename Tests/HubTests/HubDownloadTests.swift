@@ -48,6 +48,26 @@ struct HubDownloadTests {
         #expect(try cacheLayout(other) == cacheLayout(settings.cache))
     }
 
+    @Test("a renamed repository: the Hub's relative 307s are followed, as huggingface_hub follows them")
+    func renamedRepository() throws {
+        let hub = try FakeHub { repos in
+            let old = repos.appendingPathComponent("models/lines-test/old-name")
+            try FileManager.default.createDirectory(at: old, withIntermediateDirectories: true)
+            try Data(#"{"refs": {}, "renamed_to": "lines-test/tiny-model"}"#.utf8).write(to: old.appendingPathComponent("repo.json"))
+        }
+        defer { withExtendedLifetime(hub) {} }
+        let settings = hub.settings()
+        let r = try hub.downloader(settings).download(.init(repository: try HubRepository("lines-test/old-name")))
+        #expect(r.commit == "5c43447bdfe030229ef73e0e8b7c99e0be7c5431" && r.files.count == 5)
+        #expect(r.folder == settings.cache.appendingPathComponent("models--lines-test--old-name/snapshots/5c43447bdfe030229ef73e0e8b7c99e0be7c5431"))
+        #expect(hub.requests.contains { $0.hasPrefix("GET /api/models/lines-test/old-name/revision/main") })
+        if PythonHub.available {
+            let other = hub.root.appendingPathComponent("python")
+            _ = try PythonHub.snapshot("lines-test/old-name", endpoint: hub.endpoint, cache: other)
+            #expect(try cacheLayout(other) == cacheLayout(settings.cache))
+        }
+    }
+
     @Test("include and exclude globs select files; a glob that matches nothing is one sentence")
     func globs() throws {
         let hub = try FakeHub(pageSize: 2)   // the listing comes in pages of two (Link: rel="next")

@@ -6,7 +6,9 @@
                         [--drop PATH] [--fail5xx N:PATH] [--corrupt PATH] [--html PATH]
 
 REPOS/{models|datasets}/{owner}/{name}/repo.json holds {"refs": {"main": COMMIT, ...},
-"lfs": [globs], "token": optional bearer token, "gated": optional bool}; the files of commit C are
+"lfs": [globs], "token": optional bearer token, "gated": optional bool, "renamed_to": optional
+"owner/name"}; a renamed repository answers every request with a relative 307 to the new name, as the
+Hub does; the files of commit C are
 under REPOS/.../{name}/C/. It serves what huggingface_hub and lines use:
 
 - GET  /api/{type}s/{owner}/{name}/revision/{rev}        repo info (sha, siblings)
@@ -107,6 +109,14 @@ class Handler(BaseHTTPRequestHandler):
     def error(self, code, error_code, message):
         self.send_json(code, {"error": message}, {"X-Error-Code": error_code, "X-Error-Message": message})
 
+    def moved(self, url, old, new):
+        """A relative 307 to the same path under the repository's new name."""
+        location = url.path.replace(old, new, 1) + ("?" + url.query if url.query else "")
+        self.send_response(307)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def authorize(self, repo):
         token = repo.get("token")
         if token and self.headers.get("Authorization") != "Bearer " + token:
@@ -140,6 +150,8 @@ class Handler(BaseHTTPRequestHandler):
             repo = load_repo(kind, owner, name)
             if repo is None:
                 return self.error(404, "RepoNotFound", "Repository not found")
+            if repo.get("renamed_to"):
+                return self.moved(url, "/%s/%s/%s" % (kind, owner, name), "/%s/%s" % (kind, repo["renamed_to"]))
             if not self.authorize(repo):
                 return
             commit = self.resolve_rev(repo, parts[5])
@@ -183,6 +195,8 @@ class Handler(BaseHTTPRequestHandler):
             repo = load_repo(kind, owner, name)
             if repo is None:
                 return self.error(404, "RepoNotFound", "Repository not found")
+            if repo.get("renamed_to"):
+                return self.moved(url, "/%s/%s/resolve/" % (owner, name), "/%s/resolve/" % repo["renamed_to"])
             if not self.authorize(repo):
                 return
             commit = self.resolve_rev(repo, rev)
