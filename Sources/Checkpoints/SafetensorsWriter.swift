@@ -159,6 +159,18 @@ public struct SafetensorsWriter: TensorWriter {
         if floats.count > 0 { try file.write(UnsafeRawBufferPointer(floats), at: offset) }
     }
 
+    /// Writes `bytes` (already in the tensor's dtype) at byte `offset` of tensor `name`'s data.
+    /// Safe to call from several threads at once on disjoint ranges; call ``markWritten(_:)``
+    /// once all of the tensor is written.
+    /// - Throws: ``CheckpointError`` for an unknown tensor or a range outside it.
+    public func writePart(_ name: String, bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        guard let r = ranges[name] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        guard offset >= 0, offset + bytes.count <= r.count else {
+            throw CheckpointError.io(path: url.path, reason: "bytes \(offset)..<\(offset + bytes.count) lie outside tensor '\(name)' (\(r.count) bytes)")
+        }
+        if bytes.count > 0 { try file.write(bytes, at: r.lowerBound + offset) }
+    }
+
     /// Records that every value of `name` was written with ``writeF32Part(_:atFile:)``, and
     /// starts writing its bytes back to disk (see ``AtomicFile/startWriteback(_:)``).
     public mutating func markWritten(_ name: String) {

@@ -103,6 +103,18 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         try shards[shard]!.write(name, floats: floats)
     }
 
+    /// ``SafetensorsWriter/writePart(_:bytes:at:)`` in the tensor's shard.
+    public func writePart(_ name: String, bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        guard let shard = weightMap[name], let writer = shards[shard] else { throw CheckpointError.tensorNotFound(path: url.path, tensor: name) }
+        try writer.writePart(name, bytes: bytes, at: offset)
+    }
+
+    /// ``SafetensorsWriter/markWritten(_:)`` in the tensor's shard.
+    public mutating func markWritten(_ name: String) {
+        guard let shard = weightMap[name] else { return }
+        shards[shard]?.markWritten(name)
+    }
+
     /// The index JSON exactly as `huggingface_hub.save_torch_state_dict` writes it
     /// (`json.dump(index, f, indent=2)`: tensors in writing order, ASCII-escaped, no final newline).
     public var indexJSON: String {

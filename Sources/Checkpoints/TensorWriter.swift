@@ -10,6 +10,11 @@ public protocol TensorWriter {
     mutating func write(_ name: String, _ tensor: StoredTensor) throws
     /// Encodes `Float` values as the tensor's declared dtype and writes them.
     mutating func write(_ name: String, floats: UnsafeBufferPointer<Float>) throws
+    /// Writes part of a tensor: `bytes` in its declared dtype at byte `offset` of its data. Safe
+    /// from several threads at once on disjoint ranges; then ``markWritten(_:)``.
+    func writePart(_ name: String, bytes: UnsafeRawBufferPointer, at offset: Int) throws
+    /// Records that all of `name` was written with ``writePart(_:bytes:at:)``.
+    mutating func markWritten(_ name: String)
     /// Checks that every declared tensor was written, then makes the output durable and visible.
     func finish() throws
     /// Discards everything written so far.

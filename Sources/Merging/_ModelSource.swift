@@ -1,4 +1,5 @@
 import Foundation
+import CMergeKernels
 import Checkpoints
 import Tensors
 
@@ -44,7 +45,12 @@ final class _ModelSource {
             }
             precondition(range.count <= scratchCount)
             let slice = UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * size)..<(range.upperBound * size)])
-            DTypeConversion.decode(slice, dtype: info.dtype, count: range.count, into: scratch)
+            if info.dtype == .bf16, let base = slice.baseAddress, Int(bitPattern: base) % 2 == 0 {
+                // The LLM case: a vectorized kernel (the same bits as DTypeConversion's).
+                lines_bf16_to_f32(base.assumingMemoryBound(to: UInt16.self), scratch, Int64(range.count))
+            } else {
+                DTypeConversion.decode(slice, dtype: info.dtype, count: range.count, into: scratch)
+            }
             return UnsafePointer(scratch)
         }
         if wholeKey != info.name {

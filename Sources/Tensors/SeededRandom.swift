@@ -29,6 +29,15 @@ public struct SeededRandom: Sendable {
         return SeededRandom.mix(state)
     }
 
+    /// The counter: draw k from here mixes `counter + k·γ` (SplitMix64), so blocks of draws can
+    /// be computed elsewhere without a dependency between them, then ``skip(_:)``ped.
+    public var counter: UInt64 { state }
+
+    /// Moves past `count` draws, as `count` calls of ``next()`` would.
+    public mutating func skip(_ count: Int) {
+        state = state &+ UInt64(count) &* 0x9E37_79B9_7F4A_7C15
+    }
+
     /// A uniform double in [0, 1).
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 

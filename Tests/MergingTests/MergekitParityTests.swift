@@ -114,6 +114,50 @@ struct MergekitParityTests {
         }
     }
 
+    @Test("task arithmetic, TIES and DARE streamed in chunks (of 1, 37, 64 values) give the bytes of the whole-tensor code",
+          arguments: ["ties", "ties_unnormalized", "ties_gradient", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "t5_ties", "dare_ties", "dare_linear", "lines", "ties_bf16"])
+    func streamedEqualsWhole(_ name: String) throws {
+        var config: MergekitConfig
+        switch name {
+        case "ties_bf16":
+            // bf16 deltas: many equal magnitudes at each cut, kept by index.
+            config = try MergekitConfig(yaml: """
+                merge_method: ties
+                base_model: Tests/Fixtures/mergekit/models/base-bf16
+                models:
+                  - {model: Tests/Fixtures/mergekit/models/a-bf16, parameters: {weight: 0.6, density: 0.5}}
+                  - {model: Tests/Fixtures/mergekit/models/b-bf16, parameters: {weight: 0.4, density: 0.3}}
+                """, file: "ties_bf16.yml")
+        case "dare_ties", "dare_linear", "lines":
+            let method = name == "lines" ? "ties" : name
+            config = try MergekitConfig(yaml: """
+                merge_method: \(method)
+                base_model: Tests/Fixtures/mergekit/models/base
+                models:
+                  - {model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 0.7, density: 0.4}}
+                  - {model: Tests/Fixtures/mergekit/models/b, parameters: {weight: -0.3, density: [0.2, 0.9]}}
+                  - {model: Tests/Fixtures/mergekit/models/c, parameters: {weight: 0.5, density: 1.0}}
+                parameters: {lambda: 0.8}
+                dtype: float32
+                out_dtype: bfloat16
+                """ + (name == "lines" ? "\nlines: {alpha: 0.4, beta: 0.9}\n" : "\n"), file: "\(name).yml")
+        default:
+            config = try Self.config(name)
+        }
+        var whole = Self.options
+        whole.seed = 5
+        whole.chunkSize = nil
+        let (reference, d0) = try Self.run(config, options: whole)
+        defer { try? FileManager.default.removeItem(at: d0) }
+        for chunk in [1, 37, 64] {
+            var streamed = whole
+            streamed.chunkSize = chunk
+            let (out, d) = try Self.run(config, options: streamed)
+            defer { try? FileManager.default.removeItem(at: d) }
+            #expect(try Data(contentsOf: out) == Data(contentsOf: reference), "\(name), chunks of \(chunk)")
+        }
+    }
+
     @Test("DARE keeps each entry with probability density, L1-rescaled; the same seed gives the same bytes, another seed others")
     func dareStatistics() throws {
         let text = """

@@ -77,4 +77,21 @@ int64_t lines_ties_write_avx512(const lines_ties_write_part *part);
 /// Runs one part with AVX2; call only when `lines_merge_kernels_supported() >= 1`.
 int64_t lines_ties_write_avx2(const lines_ties_write_part *part);
 
+/// `count` bf16 values (little-endian bit patterns) as f32, exactly; AVX-512, AVX2 or portable by
+/// `lines_merge_kernels_level()`.
+void lines_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
+
+/// TIES's trim of one model's deltas, weighted, in place: `row[i] = (kept ? row[i] : 0) · w`,
+/// kept where the magnitude's bits exceed `cut`, or equal it while `room` lasts (index order).
+/// Returns the room left.
+int64_t lines_trim_weighted(float *row, int64_t count, uint32_t cut, int64_t room, float w);
+
+/// `count` f32 values as bf16 bit patterns, rounded to nearest even, NaNs kept quiet (torch's
+/// conversion, Tensors' `HalfPrecision.bf16(from:)`).
+void lines_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
+
+/// SplitMix64 draws k = 1…count after `state` (Tensors' `SeededRandom`), each as
+/// `(float)(draw >> 40) · 2⁻²⁴`, a uniform in [0, 1) with 24 bits.
+void lines_splitmix_uniforms(uint64_t state, float *out, int64_t count);
+
 #endif

@@ -26,6 +26,9 @@ public enum MergekitMerger {
         public var configFolder: URL?
         /// What to do with tensors that only some models have.
         public var tensors: TensorSet = .strict
+        /// Values per chunk when task arithmetic, TIES and DARE stream a tensor (nil: each tensor
+        /// decoded whole, as the other methods are). The bytes do not depend on it.
+        public var chunkSize: Int? = 1 << 20
 
         public init() {}
     }
@@ -141,6 +144,17 @@ public enum MergekitMerger {
                 writer = sharded
             }
             var nonZero = 0, done = 0
+            // Task arithmetic, TIES and DARE stream each tensor in chunks (one tensor per core,
+            // largest first, written in place); the rest below.
+            let (streamedNames, wholeNames) = options.chunkSize == nil ? ([], names)
+                : try partition(names, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
+            if !streamedNames.isEmpty {
+                let counts = try mergeStreamed(streamedNames, inputs: inputs, config: config, map: map, schedule: schedule, seed: options.seed,
+                                               chunkSize: max(1, options.chunkSize ?? 1), file: file, writer: writer) { done += 1; progress?(done, names.count) }
+                nonZero += counts
+                for name in streamedNames { writer.markWritten(name) }
+            }
+            let names = wholeNames
             // Tensors are merged in groups of one per core (each single-threaded), then written in
             // order; a tensor of more than 16 M entries (embeddings, lm_head) is merged alone, so
             // that two of them never sit in memory at once.
@@ -169,7 +183,7 @@ public enum MergekitMerger {
                     }
                     evict(name, inputs)
                     done += 1
-                    progress?(done, names.count)
+                    progress?(done, inputs.names.count)
                 }
                 start += batch.count
             }
@@ -206,6 +220,63 @@ public enum MergekitMerger {
             for j in out.indices where out[j] != base[j] { changed += 1 }
         }
         return (out, changed)
+    }
+
+    /// The tensors merged in chunks (``_StreamedTaskArithmetic``) and the others, each in the given order.
+    static func partition(_ names: [String], inputs: Inputs, config: MergekitConfig, map: LayerMap?, seed: UInt64,
+                          file: String) throws -> (streamed: [String], whole: [String]) {
+        guard inputs.method is TaskArithmeticFamily, inputs.base != nil else { return ([], names) }
+        var streamed: [String] = [], whole: [String] = []
+        for name in names {
+            guard let info = inputs.reference.info(name), mergeable(info.dtype) else { whole.append(name); continue }
+            let p = try tensorParameters(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
+            if _StreamedTaskArithmetic.supports(inputs.method, p) { streamed.append(name) } else { whole.append(name) }
+        }
+        return (streamed, whole)
+    }
+
+    /// Merges `names` in chunks, one tensor per core (largest first, so that the large ones do
+    /// not finish last), each written in place in the output; `finished` after each tensor.
+    /// - Returns: how many entries differ from the base.
+    static func mergeStreamed(_ names: [String], inputs: Inputs, config: MergekitConfig, map: LayerMap?, schedule: LinesSchedule?,
+                              seed: UInt64, chunkSize: Int, file: String, writer: any TensorWriter, finished: () -> Void) throws -> Int {
+        guard let method = inputs.method as? TaskArithmeticFamily, let base = inputs.base else { return 0 }
+        let order = names.sorted { (inputs.reference.info($0)?.count ?? 0) > (inputs.reference.info($1)?.count ?? 0) }
+        let engine = _StreamedTaskArithmetic(method: method, chunkSize: chunkSize)
+        let lock = NSLock()
+        var next = 0, changed = 0
+        var failure: Error?
+        Parallel.forEach(max(1, min(Parallel.threadCount, order.count))) { _ in
+            while true {
+                lock.lock()
+                guard failure == nil, next < order.count else { lock.unlock(); return }
+                let name = order[next]
+                next += 1
+                lock.unlock()
+                do {
+                    let p = try tensorParameters(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
+                    let models = inputs.models.enumerated().map { i, m -> _StreamedTaskArithmetic.Source in
+                        inputs.fromBase[i].contains(name) ? .init(reader: base, name: name) : .init(reader: m, name: inputs.tied[i][name] ?? name)
+                    }
+                    let scale = schedule.flatMap { s in map.map { Float(s.lambda(forKey: name, in: $0)) } }
+                    let dtype = outputDType(config, stored: inputs.reference.info(name)?.dtype ?? .f32)
+                    let n = try engine.merge(p, base: .init(reader: base, name: inputs.baseTied[name] ?? name), models: models,
+                                             lambda: scale, dtype: dtype) { bytes, offset in
+                        try writer.writePart(name, bytes: bytes, at: offset)
+                    }
+                    lock.lock()
+                    changed += n
+                    finished()
+                    lock.unlock()
+                } catch {
+                    lock.lock()
+                    if failure == nil { failure = error }
+                    lock.unlock()
+                }
+            }
+        }
+        if let failure { throw failure }
+        return changed
     }
 
     /// Whether tensors of `dtype` are merged (floating point) or copied from the reference.
@@ -327,6 +398,19 @@ public enum MergekitMerger {
     /// One tensor of every input, with every parameter evaluated for it.
     static func tensorInput(_ name: String, inputs: Inputs, config: MergekitConfig, map: LayerMap?, seed: UInt64,
                             file: String) throws -> TensorMergeInput {
+        var t = try tensorParameters(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
+        // The base is decoded only for methods that use it (linear takes the listed models alone).
+        t.base = inputs.method.usesBase ? try inputs.base?.readFloat(inputs.baseTied[name] ?? name).scalars : nil
+        t.models = try inputs.models.enumerated().map { i, m in
+            if inputs.fromBase[i].contains(name), let base = inputs.base { return try base.readFloat(name).scalars }
+            return try m.readFloat(inputs.tied[i][name] ?? name).scalars
+        }
+        return t
+    }
+
+    /// A tensor's parameters (every setting evaluated for it, its seed), its values not read.
+    static func tensorParameters(_ name: String, inputs: Inputs, config: MergekitConfig, map: LayerMap?, seed: UInt64,
+                                 file: String) throws -> TensorMergeInput {
         // Relative depth for gradients: block i of L at i/(L−1) (1 when L = 1), other tensors at 0.
         var t = 0.0
         if let map, let block = map.block(of: name) { t = map.layerCount > 1 ? Double(block) / Double(map.layerCount - 1) : 1 }
@@ -357,13 +441,7 @@ public enum MergekitMerger {
         var h = FNV1a()
         h.add("\(seed)")
         h.add(name)
-        // The base is decoded only for methods that use it (linear takes the listed models alone).
-        let base = method.usesBase ? try inputs.base?.readFloat(inputs.baseTied[name] ?? name).scalars : nil
-        return TensorMergeInput(name: name, shape: info.shape, base: base,
-                                models: try inputs.models.enumerated().map { i, m in
-                                    if inputs.fromBase[i].contains(name), let base = inputs.base { return try base.readFloat(name).scalars }
-                                    return try m.readFloat(inputs.tied[i][name] ?? name).scalars
-                                },
+        return TensorMergeInput(name: name, shape: info.shape, base: nil, models: [],
                                 modelParameters: perModel, parameters: shared, seed: h.value)
     }
 }

@@ -74,12 +74,19 @@ enum Sparsify {
         applyMask(&tau, mask: _RankSelection.ascending(tau, ranks: bottom..<(bottom + target)), rescale: rescale)
     }
 
-    /// DARE: keeps each entry with probability `density`.
+    /// DARE: keeps each entry with probability `density`, then (with `rescale`) scales by the L1
+    /// ratio, its norms summed as ``_LaneL1`` sums them.
     static func bernoulli(_ tau: inout [Float], density: Double, rescale: Bool, random: inout _TensorRandom) {
         if density >= 1 { return }
         let p = Float(density)
-        let mask = tau.map { _ in random.uniform() < p }
-        applyMask(&tau, mask: mask, rescale: rescale)
+        let keep = tau.map { _ in random.uniform() < p }
+        var sums = _LaneL1()
+        tau.withUnsafeBufferPointer { t in keep.withUnsafeBufferPointer { k in
+            if let tb = t.baseAddress, let kb = k.baseAddress { sums.add(tb, keep: kb, start: 0, count: t.count) }
+        } }
+        for i in tau.indices where !keep[i] { tau[i] = 0 }
+        guard rescale, let scale = sums.scale else { return }
+        for i in tau.indices { tau[i] *= scale }
     }
 
     /// DELLA's MagPrune: per row (the first axis; a vector is one row), entry of magnitude rank r

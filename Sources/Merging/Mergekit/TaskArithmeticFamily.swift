@@ -92,19 +92,28 @@ public struct TaskArithmeticFamily: TensorMergeMethod {
                 Self.consensusMerge(rows: rows, models: T, count: n, weights: weights, normalize: normalize,
                                     lambda: lambda == 1 ? nil : l, into: ob)
             } else {
-                var total: Float = weights[0]
-                for t in 1..<T { total += weights[t] }
-                let divisor = abs(total) < 1e-8 ? 1 : total
-                for j in 0..<n {
-                    var m = rows[j]
-                    for t in 1..<T { m += rows[t * n + j] }
-                    if normalize { m /= divisor }
-                    if lambda != 1 { m *= l }
-                    ob[j] += m
-                }
+                Self.linearMerge(rows: rows, models: T, count: n, weights: weights, normalize: normalize,
+                                 lambda: lambda == 1 ? nil : l, into: ob)
             }
         }
         return out
+    }
+
+    /// Task arithmetic's merge into `out` (which holds the base): per entry `m = δ₀ + δ₁ + …` (in
+    /// model order), `/ Σ wₜ` with `normalize` (below 1e-8: 1), `· λ`, added. `rows` is overwritten
+    /// (the sum is taken a model at a time, so that it vectorizes).
+    static func linearMerge(rows: UnsafeMutablePointer<Float>, models T: Int, count n: Int, weights: [Float], normalize: Bool,
+                            lambda: Float?, into out: UnsafeMutablePointer<Float>) {
+        var total: Float = weights[0]
+        for t in 1..<T { total += weights[t] }
+        let divisor = abs(total) < 1e-8 ? 1 : total
+        for t in 1..<T {
+            let row = rows + t * n
+            for j in 0..<n { rows[j] += row[j] }
+        }
+        if normalize { for j in 0..<n { rows[j] /= divisor } }
+        if let lambda { for j in 0..<n { rows[j] *= lambda } }
+        for j in 0..<n { out[j] += rows[j] }
     }
 
     /// TIES's sign election and disjoint merge into `out` (which holds the base): per entry, the

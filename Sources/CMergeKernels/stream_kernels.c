@@ -1,0 +1,121 @@
+// Kernels of the streamed per-tensor merges (Merging's `_StreamedTaskArithmetic`): bf16 to f32 and back,
+// SplitMix64 draws as 24-bit uniforms, each in an AVX-512, an AVX2 and a portable build of the same
+// C loop (the compiler vectorizes it for the target), chosen at run time. Every result is exact
+// integer or bit arithmetic: the three give the same bits.
+#include "CMergeKernels.h"
+#pragma clang fp contract(off)
+
+#define LINES_BF16_LOOP                                                            \
+    for (int64_t i = 0; i < count; i++) dst[i] = lines_bits_to_float((uint32_t)src[i] << 16);
+
+// torch's float → bfloat16: round to nearest even, a NaN kept quiet (Tensors' `bf16(from:)`).
+#define LINES_TO_BF16_LOOP                                                         \
+    for (int64_t i = 0; i < count; i++) {                                          \
+        uint32_t b = lines_float_to_bits(src[i]);                                  \
+        uint32_t rounded = (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;                 \
+        uint32_t nan = (b >> 16) | 0x0040u;                                        \
+        dst[i] = (uint16_t)((b & 0x7FFFFFFFu) > 0x7F800000u ? nan : rounded);      \
+    }
+
+// TIES's trim of one model's deltas, weighted: kept where |x|'s bits exceed the cut, or equal it
+// while room is left (in index order); each entry becomes (kept ? x : 0) · w. Sixteen entries at a
+// time when none of them equals the cut (the loops vectorize), one at a time otherwise.
+#define LINES_TRIM_LOOP                                                            \
+    int64_t i = 0;                                                                 \
+    for (; i + 16 <= count; i += 16) {                                             \
+        int equal = 0;                                                             \
+        for (int k = 0; k < 16; k++) equal |= (lines_float_to_bits(row[i + k]) & 0x7FFFFFFFu) == cut; \
+        if (!equal) {                                                              \
+            for (int k = 0; k < 16; k++) {                                         \
+                float x = row[i + k];                                              \
+                row[i + k] = ((lines_float_to_bits(x) & 0x7FFFFFFFu) > cut ? x : 0.0f) * w; \
+            }                                                                      \
+            continue;                                                              \
+        }                                                                          \
+        for (int k = 0; k < 16; k++) LINES_TRIM_ONE(i + k)                         \
+    }                                                                              \
+    for (; i < count; i++) LINES_TRIM_ONE(i)                                       \
+    return room;
+
+#define LINES_TRIM_ONE(j) {                                                        \
+        float x = row[j];                                                          \
+        uint32_t a = lines_float_to_bits(x) & 0x7FFFFFFFu;                         \
+        int keep = a > cut;                                                        \
+        if (a == cut && room > 0) { room--; keep = 1; }                            \
+        row[j] = (keep ? x : 0.0f) * w;                                            \
+    }
+
+#define LINES_SPLITMIX_LOOP                                                        \
+    for (int64_t i = 0; i < count; i++) {                                          \
+        uint64_t z = state + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;            \
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;                               \
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;                               \
+        z ^= z >> 31;                                                              \
+        out[i] = (float)(z >> 40) * 0x1p-24f;                                      \
+    }
+
+static inline float lines_bits_to_float(uint32_t b) {
+    union { uint32_t u; float f; } v = { b };
+    return v.f;
+}
+
+static inline uint32_t lines_float_to_bits(float f) {
+    union { float f; uint32_t u; } v = { f };
+    return v.u;
+}
+
+static int64_t trim_portable(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
+static void to_bf16_portable(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
+static void bf16_portable(const uint16_t *src, float *dst, int64_t count) { LINES_BF16_LOOP }
+static void uniform_portable(uint64_t state, float *out, int64_t count) { LINES_SPLITMIX_LOOP }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void bf16_avx2(const uint16_t *src, float *dst, int64_t count) { LINES_BF16_LOOP }
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void bf16_avx512(const uint16_t *src, float *dst, int64_t count) { LINES_BF16_LOOP }
+__attribute__((target("avx2"))) static void to_bf16_avx2(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void to_bf16_avx512(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
+__attribute__((target("avx2"))) static int64_t trim_avx2(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t trim_avx512(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
+__attribute__((target("avx2"))) static void uniform_avx2(uint64_t state, float *out, int64_t count) { LINES_SPLITMIX_LOOP }
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void uniform_avx512(uint64_t state, float *out, int64_t count) { LINES_SPLITMIX_LOOP }
+#endif
+
+void lines_bf16_to_f32(const uint16_t *src, float *dst, int64_t count) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) { bf16_avx512(src, dst, count); return; }
+    if (level == 1) { bf16_avx2(src, dst, count); return; }
+#endif
+    bf16_portable(src, dst, count);
+}
+
+int64_t lines_trim_weighted(float *row, int64_t count, uint32_t cut, int64_t room, float w) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) return trim_avx512(row, count, cut, room, w);
+    if (level == 1) return trim_avx2(row, count, cut, room, w);
+#endif
+    return trim_portable(row, count, cut, room, w);
+}
+
+void lines_f32_to_bf16(const float *src, uint16_t *dst, int64_t count) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) { to_bf16_avx512(src, dst, count); return; }
+    if (level == 1) { to_bf16_avx2(src, dst, count); return; }
+#endif
+    to_bf16_portable(src, dst, count);
+}
+
+void lines_splitmix_uniforms(uint64_t state, float *out, int64_t count) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) { uniform_avx512(state, out, count); return; }
+    if (level == 1) { uniform_avx2(state, out, count); return; }
+#endif
+    uniform_portable(state, out, count);
+}

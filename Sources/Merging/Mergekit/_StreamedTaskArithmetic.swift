@@ -1,0 +1,220 @@
+import Foundation
+import CMergeKernels
+import Checkpoints
+import Tensors
+
+/// ``TaskArithmeticFamily`` for `task_arithmetic`, `ties`, `dare_linear` and `dare_ties` (no
+/// sparsification, magnitude, Bernoulli), run on a tensor in chunks of the memory-mapped inputs
+/// instead of on whole decoded copies: memory is a few chunks per worker whatever the tensor's
+/// size, and the bytes are those of ``TaskArithmeticFamily/merge(_:)``.
+///
+/// - No sparsification: one pass (decode, weighted deltas, merge, LiNeS, encode, write).
+/// - Magnitude (TIES): the cut of each model's top `density` of |δ| from a 2¹⁶-bin histogram of
+///   the magnitude bits' high half (pass 1), then of the low half inside the chosen bin (pass 2),
+///   which gives ``_RankSelection/largestCut(_:count:)``'s bits and room exactly; pass 3 keeps above
+///   the cut and the first `room` entries at it, in index order, as the whole-tensor code does.
+/// - Bernoulli (DARE): pass 1 draws each model's stream in index order and sums the L1 norms
+///   (``_LaneL1``); pass 2 draws the same stream again and merges.
+///
+/// Rescaled magnitude trims and the other sparsifications run whole (``supports(_:_:)`` says no).
+struct _StreamedTaskArithmetic {
+    let method: TaskArithmeticFamily
+    /// Values between releases of the mapped pages.
+    let chunkSize: Int
+    /// Values computed at a time: 16 K, so that a tile's buffers (the inputs, the deltas, the
+    /// output) fit a core's L2 cache.
+    static let tileSize = 1 << 14
+
+    /// Whether `method` with `parameters` (a tensor's) is streamed.
+    static func supports(_ method: any TensorMergeMethod, _ parameters: TensorMergeInput) -> Bool {
+        guard let m = method as? TaskArithmeticFamily else { return false }
+        switch m.sparsification {
+        case nil, .random: return true
+        case .magnitude: return !parameters.flag("rescale")
+        default: return false
+        }
+    }
+
+    /// One input's tensor: its reader and the name it is stored under there.
+    struct Source {
+        var reader: any CheckpointReader
+        var name: String
+    }
+
+    /// Merges one tensor and writes it in `dtype` through `write(bytes, byteOffset)`.
+    /// - Parameters:
+    ///   - p: the tensor's parameters (its arrays empty).
+    ///   - lambda: LiNeS's scale for this tensor (nil: none).
+    /// - Returns: how many entries differ from the base.
+    func merge(_ p: TensorMergeInput, base: Source, models: [Source], lambda linesScale: Float?, dtype: DType,
+               write: (UnsafeRawBufferPointer, Int) throws -> Void) throws -> Int {
+        let T = models.count
+        guard T > 0 else { throw MergeError.invalidOption("\(method.name) needs a model besides the base") }
+        guard let baseInfo = base.reader.info(base.name) else { throw MergeError.missingKey(key: base.name, presentIn: "the key list", missingFrom: base.reader.url.path) }
+        let n = baseInfo.count
+        let tile = min(chunkSize, Self.tileSize)
+        let sources = ([base] + models).map { _ModelSource(reader: $0.reader, chunkSize: tile) }
+        let infos = try ([base] + models).map { s -> TensorInfo in
+            guard let i = s.reader.info(s.name) else { throw MergeError.missingKey(key: s.name, presentIn: "the key list", missingFrom: s.reader.url.path) }
+            return i
+        }
+        defer { for (s, info) in zip(sources, infos) { s.finish(info) } }
+        // Computed a tile at a time (its buffers stay in the core's cache); the mapped pages are
+        // released a chunk at a time.
+        let delta = UnsafeMutablePointer<Float>.allocate(capacity: max(1, T * tile))
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: max(1, tile))
+        let elementSize = dtype.byteSize ?? 4
+        let encoded = UnsafeMutableRawPointer.allocate(byteCount: max(1, tile * elementSize), alignment: 16)
+        defer { delta.deallocate(); out.deallocate(); encoded.deallocate() }
+
+        /// Calls `body(start, count, base, deltas)` for each tile, the deltas `m − b` of every model.
+        func sweep(_ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws {
+            var s = 0, released = 0
+            while s < n {
+                let c = min(tile, n - s), r = s..<(s + c)
+                let b = try sources[0].chunk(infos[0], r)
+                for t in 0..<T {
+                    let m = try sources[t + 1].chunk(infos[t + 1], r)
+                    let d = delta + t * c
+                    for j in 0..<c { d[j] = m[j] - b[j] }
+                }
+                try body(s, c, b, delta)
+                s += c
+                if s - released >= chunkSize || s == n {
+                    for (src, info) in zip(sources, infos) { src.release(info, released..<s) }
+                    released = s
+                }
+            }
+        }
+
+        // Per model: what the sparsification keeps.
+        var cuts: [(bits: UInt32, room: Int)?] = Array(repeating: nil, count: T)
+        var zeroAll = [Bool](repeating: false, count: T)
+        var drawn = [Bool](repeating: false, count: T)
+        var scales = [Float?](repeating: nil, count: T)
+        let probabilities = (0..<T).map { Float(p.parameter("density", model: $0)) }
+        let uniform = UnsafeMutablePointer<Float>.allocate(capacity: tile)
+        let keep = UnsafeMutablePointer<Bool>.allocate(capacity: tile)
+        defer { uniform.deallocate(); keep.deallocate() }
+        let rescale = p.flag("rescale")
+        switch method.sparsification {
+        case .magnitude:
+            var ks = [Int?](repeating: nil, count: T)
+            for t in 0..<T {
+                let density = p.parameter("density", model: t)
+                if density >= 1 || n == 0 { continue }
+                if density <= 0 { zeroAll[t] = true; continue }
+                let k = max(1, Int(density * Double(n)))
+                if k < n { ks[t] = k }
+            }
+            if ks.contains(where: { $0 != nil }) {
+                var high = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
+                try sweep { _, c, _, d in
+                    for t in 0..<T where ks[t] != nil {
+                        high[t].withUnsafeMutableBufferPointer { h in
+                            let row = d + t * c
+                            for j in 0..<c { h[Int(_RankSelection.magnitudeBits(row[j]) >> 16)] += 1 }
+                        }
+                    }
+                }
+                var bins = [UInt32](repeating: 0, count: T), below = [Int](repeating: 0, count: T)
+                for t in 0..<T { if let k = ks[t] {
+                    let r = n - k
+                    var b = 0, bin = 0
+                    while b + high[t][bin] <= r { b += high[t][bin]; bin += 1 }
+                    bins[t] = UInt32(bin); below[t] = b
+                } }
+                var low = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
+                try sweep { _, c, _, d in
+                    for t in 0..<T where ks[t] != nil {
+                        let top = bins[t]
+                        low[t].withUnsafeMutableBufferPointer { l in
+                            let row = d + t * c
+                            for j in 0..<c {
+                                let bits = _RankSelection.magnitudeBits(row[j])
+                                if bits >> 16 == top { l[Int(bits & 0xFFFF)] += 1 }
+                            }
+                        }
+                    }
+                }
+                for t in 0..<T { if let k = ks[t] {
+                    let r = n - k
+                    var b = below[t], sub = 0
+                    while b + low[t][sub] <= r { b += low[t][sub]; sub += 1 }
+                    let equal = low[t][sub], greater = n - b - equal
+                    cuts[t] = (bins[t] << 16 | UInt32(sub), k - greater)
+                } }
+            }
+        case .random:
+            // Pass 1 draws each model's stream for its L1 norms; the merge pass draws it again
+            // (SplitMix64 is a counter: the same values) instead of keeping a mask.
+            drawn = (0..<T).map { p.parameter("density", model: $0) < 1 }
+            if drawn.contains(true) {
+                var randoms = (0..<T).map { _TensorRandom(seed: p.seed, stream: $0) }
+                var sums = [_LaneL1](repeating: _LaneL1(), count: T)
+                try sweep { s, c, _, d in
+                    for t in 0..<T where drawn[t] {
+                        randoms[t].uniforms(uniform, count: c)
+                        for j in 0..<c { keep[j] = uniform[j] < probabilities[t] }
+                        sums[t].add(d + t * c, keep: keep, start: s, count: c)
+                    }
+                }
+                for t in 0..<T where drawn[t] && rescale { scales[t] = sums[t].scale }
+            }
+        default:
+            break
+        }
+
+        // The merge pass.
+        let weights = (0..<T).map { Float(p.parameter("weight", model: $0)) }
+        let normalize = p.flag("normalize"), lambda = p.parameters["lambda"] ?? 1, l = Float(lambda)
+        var rooms = cuts.map { $0?.room ?? 0 }
+        var merging = (0..<T).map { _TensorRandom(seed: p.seed, stream: $0) }
+        var changed = 0
+        try sweep { s, c, b, d in
+            for t in 0..<T {
+                let row = d + t * c, w = weights[t]
+                if zeroAll[t] {
+                    for j in 0..<c { row[j] = 0 * w }
+                } else if let cut = cuts[t] {
+                    rooms[t] = Int(lines_trim_weighted(row, Int64(c), cut.bits, Int64(rooms[t]), w))
+                } else if drawn[t] {
+                    merging[t].uniforms(uniform, count: c)
+                    let prob = probabilities[t]
+                    for j in 0..<c { keep[j] = uniform[j] < prob }
+                    if let scale = scales[t] {
+                        for j in 0..<c { row[j] = ((keep[j] ? row[j] : 0) * scale) * w }
+                    } else {
+                        for j in 0..<c { row[j] = (keep[j] ? row[j] : 0) * w }
+                    }
+                } else {
+                    for j in 0..<c { row[j] = row[j] * w }
+                }
+            }
+            out.update(from: b, count: c)
+            if method.consensus {
+                TaskArithmeticFamily.consensusMerge(rows: UnsafePointer(d), models: T, count: c, weights: weights, normalize: normalize,
+                                                    lambda: lambda == 1 ? nil : l, into: out)
+            } else {
+                TaskArithmeticFamily.linearMerge(rows: d, models: T, count: c, weights: weights, normalize: normalize,
+                                                 lambda: lambda == 1 ? nil : l, into: out)
+            }
+            if let s = linesScale { for j in 0..<c { out[j] = b[j] + s * (out[j] - b[j]) } }
+            var differing = 0
+            for j in 0..<c { differing &+= out[j] != b[j] ? 1 : 0 }
+            changed += differing
+            let bytes: UnsafeRawBufferPointer
+            if dtype == .f32 {
+                bytes = UnsafeRawBufferPointer(start: out, count: c * 4)
+            } else if dtype == .bf16 {
+                lines_f32_to_bf16(out, encoded.assumingMemoryBound(to: UInt16.self), Int64(c))
+                bytes = UnsafeRawBufferPointer(start: encoded, count: c * 2)
+            } else {
+                DTypeConversion.encode(out, count: c, as: dtype, into: UnsafeMutableRawBufferPointer(start: encoded, count: c * elementSize))
+                bytes = UnsafeRawBufferPointer(start: encoded, count: c * elementSize)
+            }
+            try write(bytes, s * elementSize)
+        }
+        return changed
+    }
+}
