@@ -68,6 +68,17 @@ public final class MappedFile: @unchecked Sendable {
         #endif
     }
 
+    /// Maps the pages of `range` in one call (`MADV_POPULATE_READ`, Linux 5.14+), instead of a
+    /// page fault per few pages as they are first read; a kernel without it ignores the advice.
+    public func populate(_ range: Range<Int>) {
+        #if canImport(Glibc)
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound / page) * page
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, 22 /* MADV_POPULATE_READ */)
+        #endif
+    }
+
     /// Tells the kernel the pages of `range` can be dropped (they are clean and re-readable).
     public func release(_ range: Range<Int>) {
         #if canImport(Glibc)

@@ -22,6 +22,11 @@ public struct MappedTensor: Sendable {
     /// The tensor's bytes (valid while `file` lives).
     public var bytes: UnsafeRawBufferPointer { file.bytes(range) }
 
+    /// Maps the pages of the byte range `sub` (relative to the tensor's first byte) in one call.
+    public func populate(_ sub: Range<Int>) {
+        file.populate((range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound))
+    }
+
     /// Drops the pages of the byte range `sub` (relative to the tensor's first byte) from the
     /// resident set; they stay in the page cache.
     public func release(_ sub: Range<Int>) {

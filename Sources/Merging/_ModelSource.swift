@@ -69,6 +69,12 @@ final class _ModelSource {
         return UnsafePointer(whole + range.lowerBound)
     }
 
+    /// Maps the pages of `range` ahead of reading them (one call instead of a fault per few pages).
+    func populate(_ info: TensorInfo, _ range: Range<Int>) {
+        guard let m = mapping(info), let size = info.dtype.byteSize else { return }
+        m.populate((range.lowerBound * size)..<(range.upperBound * size))
+    }
+
     /// Drops the mapped pages of `range` from the resident set. Workers call it concurrently
     /// while `info` is the current tensor, so it only reads the cached mapping.
     func release(_ info: TensorInfo, _ range: Range<Int>) {

@@ -71,6 +71,10 @@ struct _StreamedTaskArithmetic {
         func sweep(_ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws {
             var s = 0, released = 0
             while s < n {
+                if s == released {
+                    let window = s..<min(n, s + chunkSize)
+                    for (src, info) in zip(sources, infos) { src.populate(info, window) }
+                }
                 let c = min(tile, n - s), r = s..<(s + c)
                 let b = try sources[0].chunk(infos[0], r)
                 for t in 0..<T {
