@@ -49,14 +49,16 @@ for m in $METHODS; do
     cp "$cfg" "$OUT/$m.mergekit.yml"
   fi
   rm -rf "$OUT/mk-$m" "$OUT/lines-$m"
-  sync
+  # Each tool starts with the inputs in the page cache (mergekit's 6 GB can evict them).
+  warm() { cat "$DIR"/{base,a,b,c}/*.safetensors > /dev/null; sync; }
+  warm
   /usr/bin/time -o "$OUT/mk-$m.time" -f "%e s %M KB" "$MK" "$OUT/$m.mergekit.yml" "$OUT/mk-$m" --no-copy-tokenizer --no-write-model-card --random-seed 0 > "$OUT/mk-$m.log" 2>&1 || echo "mergekit failed: $(tail -2 "$OUT/mk-$m.log")"
-  sync
+  warm
   /usr/bin/time -o "$OUT/lines-$m.time" -f "%e s %M KB" "$LINES" merge --config "$cfg" -o "$OUT/lines-$m" > "$OUT/lines-$m.log" 2>&1 || echo "lines failed: $(tail -2 "$OUT/lines-$m.log")"
   # The AVX2 kernels on the same machine (an AVX2-only CPU runs them by itself).
   avx2=""
   if grep -q -w avx512f /proc/cpuinfo; then
-    rm -rf "$OUT/lines-$m"; sync
+    rm -rf "$OUT/lines-$m"; warm
     LINES_MERGE_KERNELS=avx2 /usr/bin/time -o "$OUT/lines-$m-avx2.time" -f "%e s %M KB" "$LINES" merge --config "$cfg" -o "$OUT/lines-$m" > /dev/null 2>&1 || true
     avx2=" | lines (AVX2 kernels) $(cat "$OUT/lines-$m-avx2.time")"
   fi
