@@ -45,6 +45,19 @@
         row[j] = (keep ? x : 0.0f) * w;                                            \
     }
 
+// TIES's histogram pass: the high half of each |x|'s bits counted, and the bits whose high half lies
+// in [lo, hi] appended to `kept` (branch-free: each entry is written, the count advances when it
+// belongs). `kept` has room for count + 1 entries.
+#define LINES_HISTOGRAM_LOOP                                                       \
+    int64_t n = 0;                                                                 \
+    for (int64_t i = 0; i < count; i++) {                                          \
+        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu, top = b >> 16;     \
+        hist[top]++;                                                               \
+        kept[n] = b;                                                               \
+        n += (top - lo) <= (hi - lo);                                              \
+    }                                                                              \
+    return n;
+
 #define LINES_SPLITMIX_LOOP                                                        \
     for (int64_t i = 0; i < count; i++) {                                          \
         uint64_t z = state + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;            \
@@ -64,6 +77,7 @@ static inline uint32_t lines_float_to_bits(float f) {
     return v.u;
 }
 
+static int64_t histogram_portable(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 static int64_t trim_portable(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 static void to_bf16_portable(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
 static void bf16_portable(const uint16_t *src, float *dst, int64_t count) { LINES_BF16_LOOP }
@@ -74,6 +88,8 @@ __attribute__((target("avx2"))) static void bf16_avx2(const uint16_t *src, float
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void bf16_avx512(const uint16_t *src, float *dst, int64_t count) { LINES_BF16_LOOP }
 __attribute__((target("avx2"))) static void to_bf16_avx2(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void to_bf16_avx512(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
+__attribute__((target("avx2"))) static int64_t histogram_avx2(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t histogram_avx512(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 __attribute__((target("avx2"))) static int64_t trim_avx2(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t trim_avx512(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 __attribute__((target("avx2"))) static void uniform_avx2(uint64_t state, float *out, int64_t count) { LINES_SPLITMIX_LOOP }
@@ -88,6 +104,16 @@ void lines_bf16_to_f32(const uint16_t *src, float *dst, int64_t count) {
     if (level == 1) { bf16_avx2(src, dst, count); return; }
 #endif
     bf16_portable(src, dst, count);
+}
+
+int64_t lines_histogram_window(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) return histogram_avx512(row, count, hist, lo, hi, kept);
+    if (level == 1) return histogram_avx2(row, count, hist, lo, hi, kept);
+#endif
+    return histogram_portable(row, count, hist, lo, hi, kept);
 }
 
 int64_t lines_trim_weighted(float *row, int64_t count, uint32_t cut, int64_t room, float w) {

@@ -81,6 +81,10 @@ int64_t lines_ties_write_avx2(const lines_ties_write_part *part);
 /// `lines_merge_kernels_level()`.
 void lines_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
 
+/// TIES's histogram pass over `count` deltas: `hist[bits >> 16]++` for each |x|'s bits, and the
+/// bits whose high half is in [lo, hi] appended to `kept` (room for count + 1). Returns how many.
+int64_t lines_histogram_window(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept);
+
 /// TIES's trim of one model's deltas, weighted, in place: `row[i] = (kept ? row[i] : 0) · w`,
 /// kept where the magnitude's bits exceed `cut`, or equal it while `room` lasts (index order).
 /// Returns the room left.

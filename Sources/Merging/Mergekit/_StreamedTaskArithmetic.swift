@@ -10,9 +10,10 @@ import Tensors
 ///
 /// - No sparsification: one pass (decode, weighted deltas, merge, LiNeS, encode, write).
 /// - Magnitude (TIES): the cut of each model's top `density` of |δ| from a 2¹⁶-bin histogram of
-///   the magnitude bits' high half (pass 1), then of the low half inside the chosen bin (pass 2),
-///   which gives ``_RankSelection/largestCut(_:count:)``'s bits and room exactly; pass 3 keeps above
-///   the cut and the first `room` entries at it, in index order, as the whole-tensor code does.
+///   the magnitude bits' high half (pass 1), then of the low half inside the chosen bin (from the
+///   entries pass 1 kept in a window around an estimate from the first chunk, else pass 2), which
+///   gives ``_RankSelection/largestCut(_:count:)``'s bits and room exactly; the last pass keeps
+///   above the cut and the first `room` entries at it, in index order, as the whole-tensor code does.
 /// - Bernoulli (DARE): pass 1 draws each model's stream in index order and sums the L1 norms
 ///   (``_LaneL1``); pass 2 draws the same stream again and merges.
 ///
@@ -24,6 +25,19 @@ struct _StreamedTaskArithmetic {
     /// Values computed at a time: 16 K, so that a tile's buffers (the inputs, the deltas, the
     /// output) fit a core's L2 cache.
     static let tileSize = 1 << 14
+    /// Bins on either side of the estimated cut whose entries the histogram pass keeps (each bin is
+    /// 1/128 of an octave of |δ|: ±12 is about ±7 %).
+    static let windowHalfWidth = 12
+    /// How often the estimated window held the cut (for tests and profiling).
+    static let windowOutcomes = WindowOutcomes()
+
+    /// Counts of windows that held the cut and of those that missed it.
+    final class WindowOutcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts = (hits: 0, misses: 0)
+        func record(hit: Bool) { lock.lock(); if hit { counts.hits += 1 } else { counts.misses += 1 }; lock.unlock() }
+        var value: (hits: Int, misses: Int) { lock.lock(); defer { lock.unlock() }; return counts }
+    }
 
     /// Whether `method` with `parameters` (a tensor's) is streamed.
     static func supports(_ method: any TensorMergeMethod, _ parameters: TensorMergeInput) -> Bool {
@@ -68,7 +82,8 @@ struct _StreamedTaskArithmetic {
         defer { delta.deallocate(); out.deallocate(); encoded.deallocate() }
 
         /// Calls `body(start, count, base, deltas)` for each tile, the deltas `m − b` of every model.
-        func sweep(_ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws {
+        func sweep(limit: Int? = nil, _ body: (Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) throws {
+            let n = min(n, limit ?? n)
             var s = 0, released = 0
             while s < n {
                 if s == released {
@@ -112,13 +127,45 @@ struct _StreamedTaskArithmetic {
                 if k < n { ks[t] = k }
             }
             if ks.contains(where: { $0 != nil }) {
+                // A large tensor: each cut's bin estimated from the first chunk, and the entries of
+                // a window of bins around it kept during the histogram pass, so that the pass over
+                // the chosen bin's low bits is needed only when the cut falls outside the window.
+                var windows = [ClosedRange<UInt32>?](repeating: nil, count: T)
+                if n >= 2 * chunkSize {
+                    var prefix = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
+                    try sweep(limit: chunkSize) { _, c, _, d in
+                        for t in 0..<T where ks[t] != nil {
+                            prefix[t].withUnsafeMutableBufferPointer { h in
+                                let row = d + t * c
+                                for j in 0..<c { h[Int(_RankSelection.magnitudeBits(row[j]) >> 16)] += 1 }
+                            }
+                        }
+                    }
+                    for t in 0..<T { if let k = ks[t] {
+                        let r = Int(Double(n - k) * Double(chunkSize) / Double(n))
+                        var b = 0, bin = 0
+                        while bin < (1 << 16) - 1 && b + prefix[t][bin] <= r { b += prefix[t][bin]; bin += 1 }
+                        windows[t] = UInt32(max(0, bin - Self.windowHalfWidth))...UInt32(min((1 << 16) - 1, bin + Self.windowHalfWidth))
+                    } }
+                }
+                var candidates = [[UInt32]](repeating: [], count: T)
+                let cap = n / 8
                 var high = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
+                let window = UnsafeMutablePointer<UInt32>.allocate(capacity: tile + 1)
+                defer { window.deallocate() }
                 try sweep { _, c, _, d in
                     for t in 0..<T where ks[t] != nil {
-                        high[t].withUnsafeMutableBufferPointer { h in
-                            let row = d + t * c
-                            for j in 0..<c { h[Int(_RankSelection.magnitudeBits(row[j]) >> 16)] += 1 }
+                        let row = d + t * c
+                        // No window: an empty range (lo > hi keeps nothing).
+                        let (lo, hi) = windows[t].map { ($0.lowerBound, $0.upperBound) } ?? (1, 0)
+                        let count = high[t].withUnsafeMutableBufferPointer { h in
+                            h.baseAddress.map { base in
+                                base.withMemoryRebound(to: Int64.self, capacity: h.count) { Int(lines_histogram_window(row, Int64(c), $0, lo, hi, window)) }
+                            } ?? 0
                         }
+                        guard windows[t] != nil else { continue }
+                        candidates[t].append(contentsOf: UnsafeBufferPointer(start: window, count: count))
+                        if candidates[t].count > cap { windows[t] = nil; candidates[t] = [] }   // too many: the second pass instead
                     }
                 }
                 var bins = [UInt32](repeating: 0, count: T), below = [Int](repeating: 0, count: T)
@@ -129,14 +176,27 @@ struct _StreamedTaskArithmetic {
                     bins[t] = UInt32(bin); below[t] = b
                 } }
                 var low = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
-                try sweep { _, c, _, d in
-                    for t in 0..<T where ks[t] != nil {
-                        let top = bins[t]
-                        low[t].withUnsafeMutableBufferPointer { l in
-                            let row = d + t * c
-                            for j in 0..<c {
-                                let bits = _RankSelection.magnitudeBits(row[j])
-                                if bits >> 16 == top { l[Int(bits & 0xFFFF)] += 1 }
+                var pending = [Bool](repeating: false, count: T)
+                for t in 0..<T where ks[t] != nil {
+                    if let w = windows[t], w.contains(bins[t]) {
+                        for bits in candidates[t] where bits >> 16 == bins[t] { low[t][Int(bits & 0xFFFF)] += 1 }
+                        Self.windowOutcomes.record(hit: true)
+                    } else {
+                        pending[t] = true
+                        if windows[t] != nil { Self.windowOutcomes.record(hit: false) }
+                    }
+                }
+                candidates = []
+                if pending.contains(true) {
+                    try sweep { _, c, _, d in
+                        for t in 0..<T where pending[t] {
+                            let top = bins[t]
+                            low[t].withUnsafeMutableBufferPointer { l in
+                                let row = d + t * c
+                                for j in 0..<c {
+                                    let bits = _RankSelection.magnitudeBits(row[j])
+                                    if bits >> 16 == top { l[Int(bits & 0xFFFF)] += 1 }
+                                }
                             }
                         }
                     }
