@@ -126,7 +126,7 @@ let package = Package(
         // The Hugging Face Hub: downloads into huggingface_hub's cache layout (HTTP: Foundation's URLSession).
         .target(name: "Hub", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // `lines datasets download`: the tasks' own sources, checked and extracted safely.
-        .target(name: "DatasetDownloads", dependencies: ["Hub", "Datasets", "LinesZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "DatasetDownloads", dependencies: ["Hub", "Datasets", "Checkpoints", "LinesZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
         .executableTarget(
             name: "lines-preprocess-bench",

@@ -1,3 +1,4 @@
+import Checkpoints
 import Datasets
 import Foundation
 
@@ -142,12 +143,30 @@ extension DatasetDownloader {
 
     /// A `.gz` inflated next to `target`, then renamed onto it.
     func gunzip(_ archive: URL, to target: URL, task: String) throws {
-        try AtomicFile.write(target, task: task) { handle in
+        try Self.writeWhole(target, task: task) { append in
             do {
-                try GzipStream.inflate(archive) { try handle.write(contentsOf: Data($0)); return true }
+                try GzipStream.inflate(archive) { try append($0); return true }
             } catch let g as GzipStream.Failure {
                 throw Failure(description: "\(task): \(archive.lastPathComponent) cannot be read: \(g.reason); nothing was placed")
             }
+        }
+    }
+
+    /// Writes `target` whole or not at all (Checkpoints' ``Checkpoints/AtomicFile``: a temporary
+    /// sibling removed on failure or a signal, fsynced, renamed), `body` appending its bytes in order.
+    static func writeWhole(_ target: URL, task: String, _ body: (_ append: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let file = try Checkpoints.AtomicFile(url: target)
+        var offset = 0
+        do {
+            try body { bytes in
+                try file.write(bytes, at: offset)
+                offset += bytes.count
+            }
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
         }
     }
 

@@ -15,11 +15,11 @@ enum FER2013Parquet {
     /// - Returns: the rows of each split.
     static func writeCSV(train: [URL], test: [URL], to csv: URL) throws -> (train: Int, test: Int) {
         var counts = (train: 0, test: 0)
-        try AtomicFile.write(csv, task: "FER2013") { out in
-            try out.write(contentsOf: Data("emotion,pixels,Usage\n".utf8))
+        try DatasetDownloader.writeWhole(csv, task: "FER2013") { append in
+            try Array("emotion,pixels,Usage\n".utf8).withUnsafeBytes { try append($0) }
             for (files, usage) in [(train, "Training"), (test, "PublicTest")] {
                 for file in files {
-                    let n = try append(file, usage: usage, to: out)
+                    let n = try appendRows(file, usage: usage, to: append)
                     if usage == "Training" { counts.train += n } else { counts.test += n }
                 }
             }
@@ -28,7 +28,7 @@ enum FER2013Parquet {
     }
 
     /// One Parquet file's rows as CSV lines.
-    static func append(_ file: URL, usage: String, to out: FileHandle) throws -> Int {
+    static func appendRows(_ file: URL, usage: String, to out: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let name = file.lastPathComponent
         let columns: (images: [[UInt8]?], labels: [Int64?])
         do {
@@ -45,8 +45,11 @@ enum FER2013Parquet {
         } catch let p as ParquetFile.Failure {
             throw Failure(description: "FER2013: \(p.description)")
         }
-        var text = ""
-        text.reserveCapacity(1 << 20)
+        // The CSV's bytes built directly (digits from a table), flushed a megabyte at a time.
+        var text: [UInt8] = []
+        text.reserveCapacity(1 << 21)
+        let digits: [[UInt8]] = (0...255).map { Array(String($0).utf8) }
+        let tail = Array(",\(usage)\n".utf8)
         for (row, (bytes, label)) in zip(columns.images, columns.labels).enumerated() {
             guard let bytes, let label, (0..<7).contains(label) else {
                 throw Failure(description: "FER2013: \(name) row \(row) has no image or a label outside 0–6")
@@ -58,20 +61,21 @@ enum FER2013Parquet {
             guard image.width == 48, image.height == 48 else {
                 throw Failure(description: "FER2013: \(name) row \(row) is a \(image.width)×\(image.height) image; FER2013's faces are 48×48")
             }
-            text += "\(label),"
+            text += digits[Int(label)]
+            text.append(UInt8(ascii: ","))
             for i in 0..<(48 * 48) {
                 let r = Int(image.pixels[3 * i]), g = Int(image.pixels[3 * i + 1]), b = Int(image.pixels[3 * i + 2])
                 // Pillow's RGB to L (Convert.c, L24).
-                let l = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
-                text += i == 0 ? String(l) : " \(l)"
+                if i > 0 { text.append(UInt8(ascii: " ")) }
+                text += digits[(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16]
             }
-            text += ",\(usage)\n"
-            if text.utf8.count > 1 << 20 {
-                try out.write(contentsOf: Data(text.utf8))
+            text += tail
+            if text.count > 1 << 20 {
+                try text.withUnsafeBytes { try out($0) }
                 text.removeAll(keepingCapacity: true)
             }
         }
-        try out.write(contentsOf: Data(text.utf8))
+        try text.withUnsafeBytes { try out($0) }
         return columns.labels.count
     }
 }

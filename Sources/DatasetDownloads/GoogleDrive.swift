@@ -15,19 +15,16 @@ enum GoogleDrive {
     /// The URL that serves the file's bytes: `url` itself when it answers with something other
     /// than HTML (the request is dropped as soon as its headers arrive), else the URL the page leads to.
     static func fileURL(for url: URL, label: String) throws -> URL {
-        var attempt = 0
-        while true {
-            attempt += 1
+        for attempt in 1... {
             do {
                 guard let page = try htmlPage(url) else { return url }
                 return try confirmedURL(in: page, from: url, label: label)
-            } catch let e as Probe.NetworkError where attempt < 4 {
-                _ = e
-                Thread.sleep(forTimeInterval: 0.2 * Double(attempt))
             } catch let e as Probe.NetworkError {
-                throw Failure(description: "\(label): Google Drive could not be reached at \(url.absoluteString) (\(e.reason))")
+                if attempt == 4 { throw Failure(description: "\(label): Google Drive could not be reached at \(url.absoluteString) (\(e.reason))") }
+                Thread.sleep(forTimeInterval: 0.2 * Double(attempt))
             }
         }
+        return url
     }
 
     /// The link out of a Drive interstitial page, read as `gdown` reads it.

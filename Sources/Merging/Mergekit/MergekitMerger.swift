@@ -149,10 +149,10 @@ public enum MergekitMerger {
             let (streamedNames, wholeNames) = options.chunkSize == nil ? ([], names)
                 : try partition(names, inputs: inputs, config: config, map: map, seed: options.seed, file: file)
             if !streamedNames.isEmpty {
-                let counts = try mergeStreamed(streamedNames, inputs: inputs, config: config, map: map, schedule: schedule, seed: options.seed,
-                                               chunkSize: max(1, options.chunkSize ?? 1), file: file, writer: writer) { done += 1; progress?(done, names.count) }
+                let counts = try mergeStreamed(streamedNames, inputs: inputs, config: config, map: map, schedule: schedule,
+                                               chunkSize: max(1, options.chunkSize ?? 1), writer: writer) { done += 1; progress?(done, names.count) }
                 nonZero += counts
-                for name in streamedNames { writer.markWritten(name) }
+                for (name, _) in streamedNames { writer.markWritten(name) }
             }
             let names = wholeNames
             // Tensors are merged in groups of one per core (each single-threaded), then written in
@@ -222,26 +222,27 @@ public enum MergekitMerger {
         return (out, changed)
     }
 
-    /// The tensors merged in chunks (``_StreamedTaskArithmetic``) and the others, each in the given order.
+    /// The tensors merged in chunks (``_StreamedTaskArithmetic``), with their parameters, and the
+    /// others, each in the given order.
     static func partition(_ names: [String], inputs: Inputs, config: MergekitConfig, map: LayerMap?, seed: UInt64,
-                          file: String) throws -> (streamed: [String], whole: [String]) {
+                          file: String) throws -> (streamed: [(String, TensorMergeInput)], whole: [String]) {
         guard inputs.method is TaskArithmeticFamily, inputs.base != nil else { return ([], names) }
-        var streamed: [String] = [], whole: [String] = []
+        var streamed: [(String, TensorMergeInput)] = [], whole: [String] = []
         for name in names {
             guard let info = inputs.reference.info(name), mergeable(info.dtype) else { whole.append(name); continue }
             let p = try tensorParameters(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
-            if _StreamedTaskArithmetic.supports(inputs.method, p) { streamed.append(name) } else { whole.append(name) }
+            if _StreamedTaskArithmetic.supports(inputs.method, p) { streamed.append((name, p)) } else { whole.append(name) }
         }
         return (streamed, whole)
     }
 
-    /// Merges `names` in chunks, one tensor per core (largest first, so that the large ones do
+    /// Merges `tensors` (names and parameters) in chunks, one tensor per core (largest first, so that the large ones do
     /// not finish last), each written in place in the output; `finished` after each tensor.
     /// - Returns: how many entries differ from the base.
-    static func mergeStreamed(_ names: [String], inputs: Inputs, config: MergekitConfig, map: LayerMap?, schedule: LinesSchedule?,
-                              seed: UInt64, chunkSize: Int, file: String, writer: any TensorWriter, finished: () -> Void) throws -> Int {
+    static func mergeStreamed(_ tensors: [(String, TensorMergeInput)], inputs: Inputs, config: MergekitConfig, map: LayerMap?,
+                              schedule: LinesSchedule?, chunkSize: Int, writer: any TensorWriter, finished: () -> Void) throws -> Int {
         guard let method = inputs.method as? TaskArithmeticFamily, let base = inputs.base else { return 0 }
-        let order = names.sorted { (inputs.reference.info($0)?.count ?? 0) > (inputs.reference.info($1)?.count ?? 0) }
+        let order = tensors.sorted { (inputs.reference.info($0.0)?.count ?? 0) > (inputs.reference.info($1.0)?.count ?? 0) }
         let engine = _StreamedTaskArithmetic(method: method, chunkSize: chunkSize)
         let lock = NSLock()
         var next = 0, changed = 0
@@ -250,11 +251,10 @@ public enum MergekitMerger {
             while true {
                 lock.lock()
                 guard failure == nil, next < order.count else { lock.unlock(); return }
-                let name = order[next]
+                let (name, p) = order[next]
                 next += 1
                 lock.unlock()
                 do {
-                    let p = try tensorParameters(name, inputs: inputs, config: config, map: map, seed: seed, file: file)
                     let models = inputs.models.enumerated().map { i, m -> _StreamedTaskArithmetic.Source in
                         inputs.fromBase[i].contains(name) ? .init(reader: base, name: name) : .init(reader: m, name: inputs.tied[i][name] ?? name)
                     }
