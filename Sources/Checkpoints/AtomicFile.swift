@@ -68,9 +68,17 @@ public final class AtomicFile {
         }
     }
 
+    /// Runs before any output is renamed into place; a throw abandons the output. The CLI sets
+    /// it to ``MappedFile/checkNoneTruncated()``, so nothing computed from an input that shrank
+    /// while it was read is ever written. Set it once, at start-up.
+    nonisolated(unsafe) public static var beforeCommit: (@Sendable () throws -> Void)?
+
     /// Fsyncs the data, renames the temporary file onto `url`, and fsyncs the folder.
     public func commit() throws {
         guard !done else { return }
+        if let check = AtomicFile.beforeCommit {
+            do { try check() } catch { abandon(); throw error }
+        }
         if fsync(fd) != 0 { throw CheckpointError.io(path: url.path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
         close(fd)
         done = true

@@ -19,7 +19,7 @@ public enum CheckpointConverter {
         if let dtype, !dtype.isFloatingPoint || !dtype.isConvertible {
             throw CheckpointError.unsupportedDType(path: output.path, tensor: "*", dtype: "\(dtype.rawValue) (--dtype takes F32, F16, BF16 or F64)")
         }
-        try OutputSafety.check(output: output, inputs: [reader.url])
+        try OutputSafety.check(output: output, inputs: [reader.url], flag: "the output")
         let plan = reader.tensors.map { t -> TensorInfo in
             var t = t
             if let dtype, t.dtype.isFloatingPoint, t.dtype.isConvertible { t.dtype = dtype }

@@ -1,3 +1,4 @@
+import CMapGuard
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,8 @@ public final class MappedFile: @unchecked Sendable {
     /// Length of the file in bytes.
     public let count: Int
     private let base: UnsafeRawPointer?
+    /// The SIGBUS guard's slot for this mapping (-1: unguarded).
+    private var guardSlot: Int32 = -1
 
     /// Maps `url` read-only.
     /// - Throws: ``CheckpointError/io(path:reason:)`` when the file cannot be opened or mapped.
@@ -36,11 +39,55 @@ public final class MappedFile: @unchecked Sendable {
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else { throw CheckpointError.io(path: url.path, reason: "mmap failed: \(String(cString: strerror(errno)))") }
         base = UnsafeRawPointer(p)
+        guardSlot = lines_map_guard_register(p, count)
+        if guardSlot >= 0 { Self.guarded.withLock { $0[guardSlot] = url.path } }
     }
 
     deinit {
+        if guardSlot >= 0 {
+            if lines_map_guard_faults(guardSlot) > 0 { Self.noteTruncated(url.path, expected: count) }
+            Self.guarded.withLock { _ = $0.removeValue(forKey: guardSlot) }
+            lines_map_guard_unregister(guardSlot)
+        }
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
+
+    // MARK: Files that shrink while mapped
+
+    /// Whether the file shrank while mapped and a read reached past its new end. Such reads
+    /// return zeros (instead of the SIGBUS that would end the process), so whatever was computed
+    /// from this file is wrong: check ``checkIntact()`` before trusting a result.
+    public var truncatedWhileMapped: Bool { guardSlot >= 0 && lines_map_guard_faults(guardSlot) > 0 }
+
+    /// - Throws: ``CheckpointError/io(path:reason:)`` when the file shrank while it was read.
+    public func checkIntact() throws {
+        if truncatedWhileMapped { throw Self.truncationError(url.path, expected: count) }
+    }
+
+    /// - Throws: ``CheckpointError/io(path:reason:)`` naming the first file of this process that
+    ///   shrank while it was mapped and read (open or already closed).
+    public static func checkNoneTruncated() throws {
+        guard lines_map_guard_total_faults() > 0 else { return }
+        let open: [(String, Int)] = guarded.withLock { slots in
+            slots.compactMap { slot, path in lines_map_guard_faults(slot) > 0 ? (path, -1) : nil }
+        }
+        if let (path, _) = open.first { throw truncationError(path, expected: nil) }
+        if let (path, size) = closedTruncated.withLock({ $0.first }) { throw truncationError(path, expected: size) }
+    }
+
+    private static func truncationError(_ path: String, expected: Int?) -> CheckpointError {
+        var now = stat()
+        let size = stat(path, &now) == 0 ? "\(now.st_size) bytes now" : "gone now"
+        let was = expected.map { ", \($0) bytes when opened" } ?? ""
+        return .io(path: path, reason: "the file was truncated while Lines was reading it (\(size)\(was)); the bytes past its new end read as zeros, so nothing computed from it was written")
+    }
+
+    private static func noteTruncated(_ path: String, expected: Int) {
+        closedTruncated.withLock { $0.append((path, expected)) }
+    }
+
+    private static let guarded = _Locked<[Int32: String]>([:])
+    private static let closedTruncated = _Locked<[(String, Int)]>([])
 
     /// The bytes `range` of the file. - Precondition: `range` lies within the file.
     public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
@@ -88,5 +135,17 @@ public final class MappedFile: @unchecked Sendable {
         let end = (range.upperBound / page) * page
         if end > start { _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
         #endif
+    }
+}
+
+/// A value behind a lock (Foundation's `NSLock`; `Synchronization.Mutex` needs macOS 15).
+final class _Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

@@ -38,6 +38,73 @@ public enum OutputSafety {
         }
     }
 
+    /// Refuses to replace an existing file that is not a checkpoint (a safetensors file, a zip
+    /// archive as `torch.save` writes, a NumPy file), unless `force`: re-running a command over
+    /// its own output is normal, but a typo in `-o` must not destroy a report, an image or a
+    /// script. An empty file is replaced; folders are judged where they are written
+    /// (``ShardedSafetensorsWriter``), and a FIFO or device is never written through.
+    /// - Throws: ``CheckpointError/io(path:reason:)`` in one sentence naming the flag.
+    public static func checkReplaceable(file output: URL, force: Bool, flag: String = "-o") throws {
+        var st = stat()
+        guard lstat(output.path, &st) == 0 else { return }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFDIR { return }
+        if type == S_IFLNK {
+            // A link is replaced by the output (rename does not follow it); its target is kept.
+            var target = stat()
+            if stat(output.path, &target) != 0 || (target.st_mode & S_IFMT) == S_IFDIR { return }
+            if !force {
+                throw CheckpointError.io(path: output.path, reason: "\(flag) is a symbolic link; the output would replace the link, not its target: name the file itself, or pass --force to replace the link")
+            }
+            return
+        }
+        if force { return }
+        guard type == S_IFREG else {
+            throw CheckpointError.io(path: output.path, reason: "\(flag) exists and is not a regular file (a FIFO, socket or device): choose another output, or pass --force to replace it")
+        }
+        if st.st_size == 0 { return }
+        guard let kind = checkpointKind(of: output, size: Int(st.st_size)) else {
+            throw CheckpointError.io(path: output.path, reason: "\(flag) exists and is not a checkpoint (\(describe(output))); Lines replaces only files of the kinds it writes: choose another name, or pass --force to replace it")
+        }
+        _ = kind
+    }
+
+    /// "safetensors", "zip" or "npy" when the file starts as one, else nil.
+    static func checkpointKind(of url: URL, size: Int) -> String? {
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 16)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
+        guard n >= 4 else { return nil }
+        if head[0] == 0x50, head[1] == 0x4B, (head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6) { return "zip" }
+        if n >= 6, head[0] == 0x93, Array(head[1..<6]) == Array("NUMPY".utf8) { return "npy" }
+        if n >= 9 {
+            var length = 0
+            for i in (0..<8).reversed() { length = length << 8 | Int(head[i]) }
+            if length >= 2, length <= size - 8, head[8] == UInt8(ascii: "{") { return "safetensors" }
+        }
+        return nil
+    }
+
+    /// A short description of what a file holds, from its first bytes.
+    static func describe(_ url: URL) -> String {
+        let fd = open(url.path, O_RDONLY | O_NONBLOCK)
+        guard fd >= 0 else { return "unreadable" }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 24)
+        let n = max(0, head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 24, 0) })
+        let bytes = head.prefix(n)
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "a PNG image" }
+        if bytes.starts(with: Array("%PDF".utf8)) { return "a PDF document" }
+        if bytes.allSatisfy({ $0 == 9 || $0 == 10 || $0 == 13 || (0x20..<0x7F).contains($0) || $0 >= 0x80 }) {
+            let text = String(decoding: bytes, as: UTF8.self).prefix(16).map { $0.isNewline ? " " : String($0) }.joined()
+            return "it starts with the text \"\(text)\""
+        }
+        return "it starts with the bytes " + bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
+    }
+
     /// (device, inode) of an existing file or folder, following symlinks.
     static func identity(_ url: URL) -> [UInt64]? {
         var st = stat()

@@ -36,6 +36,9 @@ public final class SafetensorsFile: CheckpointReader, @unchecked Sendable {
         }
         // Parsed as strictly as the Rust crate's serde_json: no BOM, no duplicate keys, integers
         // written as integers (`1.0` is not an offset).
+        if headerBytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw CheckpointError.invalidHeader(path: path, reason: "the header starts with a UTF-8 byte-order mark (BOM), which safetensors does not allow (InvalidHeaderDeserialization)")
+        }
         let root: JSONValue
         do { root = try JSONValue(parsing: [UInt8](headerBytes), name: "header", rejectingDuplicateKeys: true) } catch {
             throw CheckpointError.invalidHeader(path: path, reason: "the header is not valid JSON (InvalidHeaderDeserialization): \((error as? JSONValue.ParseError)?.reason ?? "\(error)")")

@@ -196,6 +196,7 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         let parent = url.deletingLastPathComponent()
         func fsyncFolder(_ u: URL) { let fd = open(u.path, O_RDONLY); if fd >= 0 { _ = fsync(fd); close(fd) } }
         fsyncFolder(staging)
+        try AtomicFile.beforeCommit?()
         try Self.checkReplaceable(url)
         var old: URL?
         if fm.fileExists(atPath: url.path) {

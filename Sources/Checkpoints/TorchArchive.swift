@@ -94,7 +94,7 @@ struct TorchArchive: Sendable {
         // A view can read its storage's bytes many times over (stride 0 or overlapping strides):
         // never allocate more than the whole archive holds (a 600-byte file could ask for 8 GB).
         if total > zip.file.count, !view.isContiguous {
-            throw CheckpointError.malformedArchive(path: url.path, reason: "tensor '\(tensor)' is a view of shape \(view.shape) with strides \(view.stride) that would expand \(range.count) bytes of storage into \(total) bytes, more than the whole \(zip.file.count)-byte file; refused (save it with .contiguous() if it is real)")
+            throw CheckpointError.io(path: url.path, reason: "tensor '\(tensor)' is a view of shape \(view.shape) with strides \(view.stride) that would expand \(range.count) bytes of storage into \(total) bytes, more than the whole \(zip.file.count)-byte file; refused (save it with .contiguous() if it is real)")
         }
         var out = [UInt8](repeating: 0, count: total)
         if total > 0 {

@@ -139,8 +139,18 @@ public struct ConfigLoader: Sendable {
         return nil
     }
 
-    /// Parses YAML into a ``ConfigValue`` (mappings keep their order).
+    /// Parses YAML into a ``ConfigValue`` (mappings keep their order). The trees of the texts
+    /// parsed last are kept (a sweep composes the same files once per run).
     static func parseYAML(_ text: String, file: String) throws -> ConfigValue {
+        if let tree = parsed.tree(for: text) { return tree }
+        let tree = try parseYAMLUncached(text, file: file)
+        parsed.keep(tree, for: text)
+        return tree
+    }
+
+    private static let parsed = _ParsedYAML()
+
+    private static func parseYAMLUncached(_ text: String, file: String) throws -> ConfigValue {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw ExperimentError.badConfigFile(path: file, reason: "\(error)")
@@ -200,5 +210,27 @@ public struct ConfigLoader: Sendable {
         default:
             return value
         }
+    }
+}
+
+/// The last few YAML texts parsed and their trees (at most 32, the oldest dropped first).
+private final class _ParsedYAML: @unchecked Sendable {
+    private let lock = NSLock()
+    private var trees: [String: ConfigValue] = [:]
+    private var order: [String] = []
+
+    func tree(for text: String) -> ConfigValue? {
+        lock.lock()
+        defer { lock.unlock() }
+        return trees[text]
+    }
+
+    func keep(_ tree: ConfigValue, for text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard trees[text] == nil else { return }
+        if order.count == 32 { trees[order.removeFirst()] = nil }
+        trees[text] = tree
+        order.append(text)
     }
 }

@@ -26,6 +26,9 @@ struct Convert: ParsableCommand {
     @Argument(help: "Output .safetensors file or folder.")
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     @Option(help: "Cast floating-point tensors to this dtype: f32, f16, bf16, f64 (integers and bools are kept).")
     var dtype: String?
 
@@ -47,6 +50,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "the output")
         let reader = try Checkpoint.open(URL(fileURLWithPath: input))
         let bar = ProgressBar("convert", total: reader.tensors.count)
         try CheckpointConverter.convert(

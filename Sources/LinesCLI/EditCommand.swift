@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Merging
 
@@ -44,6 +45,9 @@ struct Edit: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .safetensors file (or a folder for shards).")
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     func validate() throws {
         switch (gamma, alpha, beta) {
         case (.some, nil, nil), (nil, .some, .some): break
@@ -55,6 +59,7 @@ struct Edit: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "-o")
         let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: [TaskCheckpoint(argument: finetuned)])
         let ab = gamma.map { (alpha: $0, beta: 1 - $0) } ?? (alpha: alpha ?? 1, beta: beta ?? 0)
         let progress = PassProgress()

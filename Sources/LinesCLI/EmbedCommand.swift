@@ -33,6 +33,9 @@ struct Embed: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Output safetensors file.", valueName: "F.safetensors"))
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     @Flag(help: "Report images that cannot be decoded and go on without them (default: stop at the first).")
     var skipBadImages = false
 
@@ -46,6 +49,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "-o")
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let input: EncoderInput = try pixels.map { .pixels(path: $0) } ?? .images(EncoderInput.expand(images))
         if case .images(let files) = input, files.isEmpty {

@@ -37,6 +37,9 @@ struct Heads: ParsableCommand {
         "Output: a .safetensors file for one task, else a folder receiving head_{X}Val.safetensors per task.", valueName: "PATH"))
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     @OptionGroup var tokenizer: TokenizerOptions
 
     @Option(help: "MLP activation of the text tower: quickgelu (OpenAI CLIP weights, as the reference) or gelu.")
@@ -125,6 +128,7 @@ struct Heads: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "-o")
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         let selected = try parsedTasks()
         let modelURL = URL(fileURLWithPath: model)

@@ -24,6 +24,9 @@ struct Lines: AsyncParsableCommand {
                 Foundation.exit(64)
             }
         }
+        // An input that shrinks while memory-mapped reads as zeros instead of killing the
+        // process (SIGBUS); no output is committed from it and the command fails.
+        AtomicFile.beforeCommit = { try MappedFile.checkNoneTruncated() }
         do {
             var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {
@@ -31,6 +34,7 @@ struct Lines: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            try MappedFile.checkNoneTruncated()
         } catch {
             let r = report(for: error)
             if !r.text.isEmpty {

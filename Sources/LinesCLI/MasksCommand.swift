@@ -32,6 +32,9 @@ struct Masks: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output mask file: .npy or .safetensors.")
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     func validate() throws {
         if finetuned.isEmpty { throw ValidationError("give at least one fine-tuned checkpoint with --finetuned") }
         if tallLambda.count != 1, tallLambda.count != finetuned.count {
@@ -45,6 +48,7 @@ struct Masks: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "-o")
         let inputs = try MergeInputs(pretrained: URL(fileURLWithPath: pretrained), finetuned: finetuned.map(TaskCheckpoint.init(argument:)))
         try OutputSafety.check(output: URL(fileURLWithPath: output), inputs: [inputs.pretrained.url] + inputs.finetuned.map(\.url))
         let progress = PassProgress()

@@ -1,5 +1,6 @@
 import Tensors
 import ArgumentParser
+import Checkpoints
 import Foundation
 import Merging
 
@@ -122,6 +123,9 @@ struct Merge: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .safetensors file (a folder for mag-masking, or a model folder with --config).")
     var output: String
 
+    @Flag(help: "Replace an existing output file even when it is not a checkpoint (a report, an image, a link); without it such a file is refused.")
+    var force = false
+
     /// One line per registered method: its name, what it computes, its parameters.
     static var methodList: String {
         let width = MergeMethod.allCases.map(\.rawValue.count).max() ?? 0
@@ -204,6 +208,7 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        try OutputSafety.checkReplaceable(file: URL(fileURLWithPath: output), force: force, flag: "-o")
         // The SVD methods run on OpenBLAS/LAPACK: its fast kernels where it misdetects the CPU.
         OpenBLASKernel.restartWithRecommendedCoreIfNeeded()
         if let config { return try runConfig(file: config) }

@@ -63,3 +63,87 @@ struct OutputSafetyTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.safetensors"])
     }
 }
+
+@Suite("an existing output that is not a checkpoint is kept unless --force")
+struct ReplaceableOutputTests {
+    @Test("checkpoints and empty files are replaceable; text, images, links and FIFOs are refused without force")
+    func kinds() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-replace-\(UUID().uuidString)")
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        let st = dir.appendingPathComponent("old.safetensors")
+        try SafetensorsWriter.save([("w", StoredTensor(dtype: .f32, shape: [2], data: [UInt8](repeating: 0, count: 8)))], to: st)
+        let pt = dir.appendingPathComponent("old.pt")
+        try Data([0x50, 0x4B, 3, 4] + [UInt8](repeating: 0, count: 40)).write(to: pt)
+        let npy = dir.appendingPathComponent("old.npy")
+        try Data([0x93] + Array("NUMPY".utf8) + [1, 0]).write(to: npy)
+        let empty = dir.appendingPathComponent("empty.safetensors")
+        try Data().write(to: empty)
+        for ok in [st, pt, npy, empty, dir.appendingPathComponent("new.safetensors"), dir] {
+            try OutputSafety.checkReplaceable(file: ok, force: false)
+        }
+        let notes = dir.appendingPathComponent("notes.safetensors")
+        try Data("my experiment notes\n".utf8).write(to: notes)
+        let jpeg = dir.appendingPathComponent("photo.safetensors")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]).write(to: jpeg)
+        // A safetensors-looking length that the file cannot hold is not a checkpoint either.
+        let torn = dir.appendingPathComponent("torn.safetensors")
+        try Data([0xFF, 0, 0, 0, 0, 0, 0, 0] + Array("{}".utf8)).write(to: torn)
+        let link = dir.appendingPathComponent("link.safetensors")
+        try fm.createSymbolicLink(at: link, withDestinationURL: st)
+        let fifo = dir.appendingPathComponent("fifo.safetensors")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let expected: [(URL, String)] = [
+            (notes, "exists and is not a checkpoint (it starts with the text \"my experiment no\")"),
+            (jpeg, "(a JPEG image)"), (torn, "is not a checkpoint"),
+            (link, "is a symbolic link"), (fifo, "not a regular file"),
+        ]
+        for (url, text) in expected {
+            #expect {
+                try OutputSafety.checkReplaceable(file: url, force: false, flag: "-o")
+            } throws: { error in
+                let message = "\(error)"
+                return message.contains(text) && message.contains("-o") && message.contains("--force")
+            }
+            try OutputSafety.checkReplaceable(file: url, force: true)
+        }
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "my experiment notes\n")
+    }
+}
+
+@Suite("a file truncated while memory-mapped")
+struct TruncatedMappingTests {
+    @Test("reads past the new end give zeros instead of SIGBUS, and the file is reported as truncated")
+    func truncatedWhileMapped() throws {
+        let fm = FileManager.default
+        let url = fm.temporaryDirectory.appendingPathComponent("lines-trunc-\(UUID().uuidString).safetensors")
+        defer { try? fm.removeItem(at: url) }
+        let n = 1 << 20
+        let values = (0..<n).map { Float($0 % 1000) + 1 }
+        try SafetensorsWriter.save([("a", StoredTensor(dtype: .f32, shape: [n], data: values.withUnsafeBytes { [UInt8]($0) })),
+                                    ("b", StoredTensor(dtype: .f32, shape: [n], data: values.withUnsafeBytes { [UInt8]($0) }))], to: url)
+        let reader = try SafetensorsFile(url: url)
+        let file = try MappedFile(url: url)
+        #expect(!file.truncatedWhileMapped)
+        try file.checkIntact()
+        // Keep the header and tensor a, drop all of b but its first page.
+        let size = file.count - 4 * n + 4096
+        #expect(truncate(url.path, off_t(size)) == 0)
+        let tail = file.bytes((file.count - 64)..<file.count)
+        #expect(tail.allSatisfy { $0 == 0 })
+        #expect(file.truncatedWhileMapped)
+        #expect {
+            try file.checkIntact()
+        } throws: { error in
+            "\(error)".contains("truncated while Lines was reading it (\(size) bytes now, \(file.count) bytes when opened)")
+                && "\(error)".contains(url.path)
+        }
+        #expect(throws: CheckpointError.self) { try MappedFile.checkNoneTruncated() }
+        // The reader's own mapping of the same file: a is intact, b reads as zeros past the cut.
+        let a = try reader.readFloat("a"), b = try reader.readFloat("b")
+        #expect(a.scalars == values)
+        #expect(Array(b.scalars.prefix(1024)) == Array(values.prefix(1024)))
+        #expect(b.scalars.suffix(1024).allSatisfy { $0 == 0 })
+    }
+}

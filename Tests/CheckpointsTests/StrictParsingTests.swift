@@ -21,7 +21,7 @@ struct StrictParsingTests {
     @Test("safetensors headers the Rust crate refuses: duplicate keys, a BOM, float offsets and shapes, negative numbers",
           arguments: [
             (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, "appears twice"),
-            ("\u{FEFF}" + #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, "not valid JSON"),
+            ("\u{FEFF}" + #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, "byte-order mark (BOM)"),
             (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0.0,4]}}"#, "data_offsets"),
             (#"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, "shape"),
             (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[-0,4]}}"#, "data_offsets"),

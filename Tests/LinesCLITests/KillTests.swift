@@ -1,4 +1,5 @@
 import Checkpoints
+import Datasets
 import Foundation
 import Tensors
 import Testing
@@ -50,8 +51,8 @@ struct KillTests {
         #expect(try Checkpoint.open(out).tensors.count == 48)
     }
 
-    @Test("merge and masks killed at random moments: the output is absent or whole; the next run leaves no temporary file",
-          arguments: ["merge", "masks"])
+    @Test("merge, masks and edit killed at random moments: the output is absent or whole; the next run leaves no temporary file",
+          arguments: ["merge", "masks", "edit"])
     func singleFileOutputs(command: String) throws {
         guard let lines = linesExecutable() else { return }
         let fm = FileManager.default
@@ -66,10 +67,12 @@ struct KillTests {
             return url
         }
         let p0 = try model("p.safetensors", 0), a = try model("a.safetensors", 1), b = try model("b.safetensors", 2)
-        let out = dir.appendingPathComponent(command == "merge" ? "o.safetensors" : "m.npy")
-        let args = command == "merge"
-            ? ["merge", "--method", "sum", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
-            : ["masks", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
+        let out = dir.appendingPathComponent(command == "masks" ? "m.npy" : "o.safetensors")
+        let args = switch command {
+        case "merge": ["merge", "--method", "sum", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
+        case "edit": ["edit", "--pretrained", p0.path, "--finetuned", a.path, "--alpha", "0.5", "--beta", "0.5", "--layer-pattern", "blocks\\.(\\d+)\\.", "-o", out.path]
+        default: ["masks", "--pretrained", p0.path, "--finetuned", a.path, b.path, "-o", out.path]
+        }
         func start() throws -> Process { try LinesProcess.start(lines, args) }
         var rng = SeededRandom(seed: 7, command.count)
         for round in 0..<6 {
@@ -77,7 +80,7 @@ struct KillTests {
             usleep(useconds_t(rng.int(below: 300_000)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            if fm.fileExists(atPath: out.path), command == "merge" {
+            if fm.fileExists(atPath: out.path), command != "masks" {
                 #expect(try SafetensorsFile(url: out).tensors.count == 24, "round \(round)")
             }
         }
@@ -110,6 +113,134 @@ struct KillTests {
         if staged, p.terminationReason == .uncaughtSignal {
             #expect(try fm.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".lines-tmp-") }.isEmpty)
             #expect(!fm.fileExists(atPath: dir.appendingPathComponent("out").path))
+        }
+    }
+
+    // MARK: The long-running commands: finetune, run, demo
+
+    /// Files under `dir` that are torn: a checkpoint that does not open, JSON that does not
+    /// parse, a journal with a bad line other than its last (a kill mid-append is allowed
+    /// there), an IDX file whose header disagrees with its size. Temporaries are not judged.
+    static func tornFiles(in dir: URL) -> [String] {
+        var torn: [String] = []
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey]) else { return ["cannot list \(dir.path)"] }
+        for case let url as URL in walker {
+            let name = url.lastPathComponent
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !isTemporary(name) else { continue }
+            let ok: Bool
+            switch url.pathExtension {
+            case "safetensors": ok = (try? SafetensorsFile(url: url)) != nil
+            case "pt": ok = (try? Checkpoint.open(url)) != nil
+            case "json": ok = (try? JSONSerialization.jsonObject(with: Data(contentsOf: url), options: [.fragmentsAllowed])) != nil
+            case "jsonl":
+                let lines = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n")
+                ok = lines.dropLast().allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }
+            default:
+                if name.hasSuffix("-ubyte") { ok = (try? IDXFile(contentsOf: url)) != nil } else { ok = true }
+            }
+            if !ok { torn.append(url.path) }
+        }
+        return torn
+    }
+
+    static func isTemporary(_ name: String) -> Bool { name.contains(".lines-tmp-") || name.contains(".lines-old-") }
+
+    /// Temporary files and folders left anywhere under `dir`.
+    static func temporaries(in dir: URL) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir.path) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { isTemporary(($0 as NSString).lastPathComponent) }
+    }
+
+    /// Starts `args` `rounds` times, killing each at a seeded random moment in `window` seconds,
+    /// checking after each kill that nothing is torn; returns how many were killed mid-way.
+    static func killRepeatedly(_ lines: URL, _ args: [String], rounds: Int, window: Double, seed: UInt64, watch: URL) throws -> Int {
+        var rng = SeededRandom(seed: seed)
+        var killed = 0
+        for round in 0..<rounds {
+            let p = try LinesProcess.start(lines, args)
+            usleep(useconds_t(Double(rng.int(below: 1_000_000)) * window))
+            if p.isRunning { killed += 1 }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let torn = tornFiles(in: watch)
+            #expect(torn.isEmpty, "round \(round): \(torn)")
+        }
+        return killed
+    }
+
+    @Test("finetune killed at random moments: every file it left loads; --resume finishes with no temporary file")
+    func finetune() throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("lines-kill-ft-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: root) }
+        let raw = root.appendingPathComponent("data/MNIST/raw")
+        try fm.createDirectory(at: raw, withIntermediateDirectories: true)
+        try FinetuneCommandTests.writeIDX(raw, stem: "train", count: 200, seed: 1)
+        try FinetuneCommandTests.writeIDX(raw, stem: "t10k", count: 20, seed: 2)
+        let models = root.appendingPathComponent("models")
+        let args = ["finetune", "--tiny", "32,2,2,7,28,16", "--task", "MNIST", "--data-location", root.appendingPathComponent("data").path,
+                    "--model-location", models.path, "--steps", "1500", "--batch-size", "16", "--lr", "1e-3", "--warmup", "2",
+                    "--checkpoint-every", "25", "--log-every", "100", "--seed", "3", "--format", "both", "--resume"]
+        let killed = try Self.killRepeatedly(lines, args, rounds: 6, window: 1.5, seed: 11, watch: root)
+        #expect(killed > 0)
+        let done = try LinesProcess.run(lines, args)
+        #expect(done.status == 0, "\(done.stderr)")
+        let folder = models.appendingPathComponent("tiny/MNISTVal")
+        #expect(try SafetensorsFile(url: folder.appendingPathComponent("finetune_state.safetensors")).metadata["step"] == "1500")
+        #expect(try Checkpoint.open(folder.appendingPathComponent("nonlinear_finetuned.pt")).readFloat("model.visual.proj")
+                == Checkpoint.open(folder.appendingPathComponent("nonlinear_finetuned.safetensors")).readFloat("model.visual.proj"))
+        #expect(Self.temporaries(in: root).isEmpty, "\(Self.temporaries(in: root))")
+    }
+
+    @Test("run killed at random moments: results, journals and logs are never torn; the finished run writes the reference's file")
+    func run() throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let ws = fm.temporaryDirectory.appendingPathComponent("lines-kill-run-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: ws) }
+        try fm.createDirectory(at: ws, withIntermediateDirectories: true)
+        try fm.copyItem(at: fixtures.appendingPathComponent("runner/model_checkpoints"), to: ws.appendingPathComponent("model_checkpoints"))
+        let args = ["run", "model=tiny", "DATASETS=[EuroSAT,GTSRB,CIFAR10,KMNIST]", "method=ties", "method.apply_lines=true",
+                    "data_location=\(fixtures.appendingPathComponent("datasets/root").path)",
+                    "model_location=\(ws.appendingPathComponent("model_checkpoints").path)",
+                    "cache_dir=\(ws.appendingPathComponent("cache").path)", "results_location=\(ws.appendingPathComponent("results").path)",
+                    "logs_location=\(ws.appendingPathComponent("logs").path)", "batch_size=1"]
+        let killed = try Self.killRepeatedly(lines, args, rounds: 5, window: 3, seed: 12, watch: ws)
+        #expect(killed > 0)
+        let done = try LinesProcess.run(lines, args)
+        #expect(done.status == 0, "\(done.stderr)")
+        let written = try String(contentsOf: ws.appendingPathComponent("results/merging_multi_task/tiny_4tasks_ties_k=20_merged__lines.json"), encoding: .utf8)
+        #expect(written == (try String(contentsOf: fixtures.appendingPathComponent("runner/expected/ties_lines.json"), encoding: .utf8)))
+        #expect(Self.temporaries(in: ws).isEmpty, "\(Self.temporaries(in: ws))")
+    }
+
+    @Test("demo --quick killed at random moments: its cache is never torn, and the finished report has the uninterrupted run's numbers",
+          .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")))
+    func demo() throws {
+        guard let lines = linesExecutable() else { return }
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("lines-kill-demo-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: dir) }
+        func args(_ name: String) -> [String] {
+            ["demo", "--quick", "--output", dir.appendingPathComponent("\(name)-out").path, "--cache", dir.appendingPathComponent("\(name)-cache").path]
+        }
+        let killed = try Self.killRepeatedly(lines, args("killed"), rounds: 4, window: 12, seed: 13, watch: dir)
+        #expect(killed > 0)
+        let done = try LinesProcess.run(lines, args("killed"))
+        #expect(done.status == 0, "\(done.stderr)")
+        let clean = try LinesProcess.run(lines, args("clean"))
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(Self.temporaries(in: dir).isEmpty, "\(Self.temporaries(in: dir))")
+        // Every results file of the interrupted demo equals the uninterrupted one's.
+        let results = "quick-v1/results"
+        let a = dir.appendingPathComponent("killed-cache/\(results)"), b = dir.appendingPathComponent("clean-cache/\(results)")
+        let files = (fm.enumerator(atPath: b.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(!files.isEmpty)
+        for f in files {
+            #expect(fm.contentsEqual(atPath: a.appendingPathComponent(f).path, andPath: b.appendingPathComponent(f).path), "\(f)")
         }
     }
 }
