@@ -26,6 +26,14 @@ public struct DemoReport: Sendable {
         let r = results
         let names = r.tasks.map(\.name)
         document.add(.paragraph("Six tasks built from the real Fashion-MNIST images (Debian's dataset-fashion-mnist): input shifts (rotation, inversion, zoom, low resolution, texture) and a coarser labelling. A small open_clip-layout ViT is pre-trained on upright Fashion-MNIST, each task gets a frozen head of class prototypes of the pre-trained features (the analogue of CLIP's zero-shot heads) and a fine-tuned encoder (head frozen). Every experiment below ran through lines run: hyper-parameters chosen on each task's validation split, numbers on its test split. Nothing here was tuned to favour LiNeS."))
+        // Whether this is the paper's setting, before any verdict.
+        let preconditions = DemoPreconditions(r)
+        let preHeader = ["precondition", "requirement", "measured", "verdict"]
+        tables["preconditions"] = [preHeader] + preconditions.rows
+        document.add(.heading("Is this the paper's setting?"))
+        document.add(.paragraph(preconditions.summary))
+        document.add(.table(header: preHeader, rows: preconditions.rows))
+        verdicts.append(preconditions.summary)
         document.add(.heading("Tasks"))
         let taskRows = r.tasks.map { [$0.name, $0.summary, String($0.classes)] }
         tables["tasks"] = [["task", "what it is", "classes"]] + taskRows

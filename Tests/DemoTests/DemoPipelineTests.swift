@@ -33,9 +33,12 @@ struct DemoPipelineTests {
             #expect(table.count > 1, "\(name)")
             for row in table { #expect(!row.contains("-"), "\(name): \(row)") }
         }
-        // One per merge method with a LiNeS row (TA, TIES, TSV-M, Iso-C, Iso-CTS, DARE, Breadcrumbs,
-        // Consensus) and the single-task one.
-        #expect(report.verdicts.count == 9)
+        // The preconditions first, then one per merge method with a LiNeS row (TA, TIES, TSV-M,
+        // Iso-C, Iso-CTS, DARE, Breadcrumbs, Consensus) and the single-task one.
+        #expect(report.verdicts.count == 10)
+        #expect(report.tables["preconditions"]?.count == 4)
+        #expect(report.tables["preconditions"]?.dropFirst().allSatisfy { ["holds", "FAILS"].contains($0[3]) } == true)
+        #expect(report.verdicts.first == DemoPreconditions(results).summary)
         let html = report.document.html()
         #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
