@@ -199,6 +199,15 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         try AtomicFile.beforeCommit?()
         try Self.checkReplaceable(url)
         var old: URL?
+        if fm.fileExists(atPath: url.path), Self.exchange(staging, url) {
+            // One atomic step: the new folder is in place and the old one sits at the staging
+            // name (still registered, so a signal now removes it, and so does the next write
+            // after a kill -9).
+            fsyncFolder(parent)
+            try? fm.removeItem(at: staging)
+            TemporaryFiles.unregister(staging)
+            return
+        }
         if fm.fileExists(atPath: url.path) {
             let aside = TemporaryFiles.sibling(of: url, kind: "old")
             guard rename(url.path, aside.path) == 0 else {
@@ -215,6 +224,25 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         fsyncFolder(parent)
         if let old { try? fm.removeItem(at: old) }
     }
+
+    /// Swaps two paths in one atomic step (Linux `renameat2(RENAME_EXCHANGE)`, looked up at run
+    /// time); false where the system or the file system cannot, and the caller renames twice.
+    static func exchange(_ a: URL, _ b: URL) -> Bool {
+        #if os(Linux)
+        guard let f = renameat2 else { return false }
+        return f(AT_FDCWD, a.path, AT_FDCWD, b.path, 2 /* RENAME_EXCHANGE */) == 0
+        #else
+        return false
+        #endif
+    }
+
+    #if os(Linux)
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    private static let renameat2: RenameAt2? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, "renameat2") else { return nil }
+        return unsafeBitCast(sym, to: RenameAt2.self)
+    }()
+    #endif
 
     public func abandon() {
         for w in shards.values { w.abandon() }

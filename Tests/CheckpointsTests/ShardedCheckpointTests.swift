@@ -4,8 +4,37 @@ import Tensors
 @testable import Checkpoints
 import TestSupport
 
+#if os(Linux)
+private let isLinux = true
+#else
+private let isLinux = false
+#endif
+
 @Suite("sharded checkpoints")
 struct ShardedCheckpointTests {
+    @Test("a folder output replaces the old one in one atomic exchange where Linux can (renameat2)", .enabled(if: isLinux))
+    func atomicExchange() throws {
+        let dir = try temporaryFolder()
+        let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: a, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: b, withIntermediateDirectories: true)
+        try Data("new".utf8).write(to: a.appendingPathComponent("x"))
+        try Data("old".utf8).write(to: b.appendingPathComponent("y"))
+        #expect(ShardedSafetensorsWriter.exchange(a, b))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: b.path) == ["x"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a.path) == ["y"])
+        // Re-writing a folder output leaves only the new checkpoint, nothing set aside.
+        let out = dir.appendingPathComponent("out")
+        let tensors = (0..<4).map { ("t\($0)", StoredTensor(dtype: .u8, shape: [1024], data: [UInt8](repeating: UInt8($0), count: 1024))) }
+        for limit in [2048, 3000] {
+            var w = try ShardedSafetensorsWriter(folder: out, tensors: tensors.map { TensorInfo(name: $0.0, dtype: .u8, shape: [1024]) }, metadata: nil, maxShardSize: limit)
+            for (name, t) in tensors { try w.write(name, t) }
+            try w.finish()
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a", "b", "out"])
+        #expect(try Checkpoint.open(out).tensors.count == 4)
+    }
+
     let folder = safetensorsFixture("sharded")
 
     @Test("a huggingface_hub sharded folder reads through its weight map")
