@@ -33,7 +33,7 @@ struct MergekitParityTests {
     static let reductions: Set<String> = ["slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise"]
 
     @Test("deterministic methods give mergekit's bytes (slerp, nuslerp and model_stock within 1e-6 of each tensor's largest entry)",
-          arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "ties", "ties_unnormalized", "ties_gradient", "breadcrumbs",
+          arguments: ["linear", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "ties", "ties_unnormalized", "ties_slices", "ties_gradient", "breadcrumbs",
                       "breadcrumbs_ties", "t5_ties", "t5_task_arithmetic", "slerp", "nuslerp", "nuslerp_rows", "nuslerp_row_wise", "model_stock", "model_stock_filter_wise",
                       "passthrough"])
     func parity(_ name: String) throws {
@@ -232,7 +232,13 @@ struct MergekitParityTests {
     }
 
     @Test("what Lines does not run is one sentence naming the file and key, before any tensor is read", arguments: [
-        ("merge_method: ties\nslices: []\nmodels: [{model: a}]", "'slices'"),
+        ("merge_method: ties\nslices: []\nmodels: [{model: a}]", "give either 'models' or 'slices', not both"),
+        ("merge_method: linear\nslices: [{sources: [{model: Tests/Fixtures/mergekit/models/a, layer_range: [0, 1]}]}, {sources: [{model: Tests/Fixtures/mergekit/models/b, layer_range: [1, 2]}]}]",
+         "'slices' holds 2 slices: stacking or cutting layers (frankenmerges) is not supported"),
+        ("merge_method: linear\nslices: [{sources: [{model: Tests/Fixtures/mergekit/models/a, layer_range: [0, 1], parameters: {weight: 1}}]}]",
+         "slices[0].sources[0].layer_range is [0, 1] but Tests/Fixtures/mergekit/models/a has 2 layers; only whole models are merged (layer_range: [0, 2])"),
+        ("merge_method: linear\nslices: [{sources: [{model: Tests/Fixtures/mergekit/models/a, layer_range: [1, 2]}]}]", "slices[0].sources[0].layer_range is [1, 2]: only whole models are merged"),
+        ("merge_method: linear\nslices: [{sources: [{model: Tests/Fixtures/mergekit/models/a}]}]", "slices[0].sources[0].layer_range must be [0, N]"),
         ("merge_method: frobnicate\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "merge_method 'frobnicate'"),
         ("merge_method: ties\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 1, densty: 0.5}}]", "models[0].parameters.densty"),
         ("merge_method: task_arithmetic\nbase_model: Tests/Fixtures/mergekit/models/base\nmodels: [{model: Tests/Fixtures/mergekit/models/a}]", "needs parameters.weight"),

@@ -4,10 +4,13 @@ import Yams
 
 /// A mergekit merge configuration (`merge.yml`), the subset Lines runs: `merge_method`,
 /// `base_model`, `models[].model` / `.parameters`, `parameters`, `dtype`, `out_dtype`,
-/// `tokenizer_source`, and Lines's own `lines: {alpha, beta}`. Parameter values are numbers,
+/// `tokenizer_source`, `slices` in the whole-model case (one slice whose sources each give
+/// `layer_range: [0, N]`, N the model's depth, checked when the models are opened: the same
+/// merge as `models`), and Lines's own `lines: {alpha, beta}`. Parameter values are numbers,
 /// booleans, gradients (lists interpolated over the layers) or conditional lists
-/// (`- filter: self_attn` / `value: …`), as mergekit evaluates them. Anything else (`slices`,
-/// `modules`, `tokenizer`, LoRA `model+adapter` references, …) is refused by name.
+/// (`- filter: self_attn` / `value: …`), as mergekit evaluates them. Anything else (slices that
+/// stack or cut layers, `modules`, `tokenizer`, LoRA `model+adapter` references, …) is refused by
+/// name.
 public struct MergekitConfig: Sendable {
     /// One parameter's setting, evaluated per tensor.
     public indirect enum Setting: Sendable, Equatable {
@@ -59,11 +62,20 @@ public struct MergekitConfig: Sendable {
     public var tokenizerSource: String?
     /// `lines: {alpha, beta}`: LiNeS on the merged task vector (α absent: the norm ratio).
     public var lines: (alpha: Double?, beta: Double)?
+    /// A `slices` source's `layer_range: [0, end]`, to be checked against the model's depth.
+    public struct LayerRange: Sendable, Equatable {
+        public var model: String
+        public var end: Int
+        /// Where it was written, e.g. `slices[0].sources[1].layer_range`.
+        public var path: String
+    }
+    /// The layer ranges of a `slices` config (empty for `models`).
+    public var layerRanges: [LayerRange] = []
     /// The YAML as given (copied into the output folder and its model card).
     public var text: String
 
     /// The top-level keys Lines reads.
-    public static let supportedKeys: Set<String> = ["merge_method", "base_model", "models", "parameters", "dtype", "out_dtype", "tokenizer_source", "lines"]
+    public static let supportedKeys: Set<String> = ["merge_method", "base_model", "models", "slices", "parameters", "dtype", "out_dtype", "tokenizer_source", "lines"]
 
     /// Parses `text` (from `file`, named in errors).
     /// - Throws: ``MergeError/badConfig(file:reason:)`` naming the key.
@@ -74,7 +86,7 @@ public struct MergekitConfig: Sendable {
         guard let top = root as? [String: Any] else { throw fail("the document is not a mapping of keys (merge_method, models, …)") }
         for key in top.keys.sorted() where !Self.supportedKeys.contains(key) {
             switch key {
-            case "slices", "modules": throw fail("'\(key)' (layer slicing, frankenmerges) is not supported; give models: with whole models")
+            case "modules": throw fail("'modules' (per-module slicing, frankenmerges) is not supported; give models: with whole models")
             case "tokenizer", "chat_template": throw fail("'\(key)' (building a merged tokenizer) is not supported; use tokenizer_source: base or a model's folder")
             default: throw fail("'\(key)' is not a key Lines reads (it reads \(Self.supportedKeys.sorted().joined(separator: ", ")))")
             }
@@ -85,18 +97,54 @@ public struct MergekitConfig: Sendable {
             guard let s = b as? String else { throw fail("'base_model' must be a model path") }
             baseModel = s
         }
-        guard let list = top["models"] as? [Any], !list.isEmpty else { throw fail("'models' must be a non-empty list of {model: PATH, parameters: …}") }
         models = []
-        for (i, entry) in list.enumerated() {
-            guard let m = entry as? [String: Any], let path = m["model"] as? String else {
-                throw fail("models[\(i)] must be a mapping with 'model: PATH'")
-            }
-            for key in m.keys.sorted() where key != "model" && key != "parameters" {
-                throw fail("models[\(i)].\(key) is not a key Lines reads (model, parameters)")
-            }
-            models.append(Model(model: path, parameters: try Self.settings(m["parameters"], at: "models[\(i)].parameters", file: file)))
-        }
         parameters = try Self.settings(top["parameters"], at: "parameters", file: file)
+        if let slices = top["slices"] {
+            guard top["models"] == nil else { throw fail("give either 'models' or 'slices', not both") }
+            guard let list = slices as? [Any], !list.isEmpty else { throw fail("'slices' must be a non-empty list of {sources: [{model, layer_range}, …]}") }
+            guard list.count == 1 else {
+                throw fail("'slices' holds \(list.count) slices: stacking or cutting layers (frankenmerges) is not supported; one slice whose sources each cover every layer (layer_range: [0, N]) is")
+            }
+            guard let slice = list[0] as? [String: Any], let sources = slice["sources"] as? [Any], !sources.isEmpty else {
+                throw fail("slices[0] must be a mapping with a non-empty 'sources' list")
+            }
+            for key in slice.keys.sorted() where !["sources", "parameters", "base_model"].contains(key) {
+                throw fail("slices[0].\(key) is not a key Lines reads (sources, parameters, base_model)")
+            }
+            if let b = slice["base_model"] {
+                guard let s = b as? String else { throw fail("slices[0].base_model must be a model path") }
+                if let top = baseModel, top != s { throw fail("slices[0].base_model '\(s)' differs from base_model '\(top)'") }
+                baseModel = s
+            }
+            // The slice's parameters override the top-level ones, as mergekit resolves them.
+            for (key, value) in try Self.settings(slice["parameters"], at: "slices[0].parameters", file: file) { parameters[key] = value }
+            for (i, entry) in sources.enumerated() {
+                let at = "slices[0].sources[\(i)]"
+                guard let m = entry as? [String: Any], let path = m["model"] as? String else { throw fail("\(at) must be a mapping with 'model: PATH'") }
+                for key in m.keys.sorted() where !["model", "layer_range", "parameters"].contains(key) {
+                    throw fail("\(at).\(key) is not a key Lines reads (model, layer_range, parameters)")
+                }
+                guard let range = m["layer_range"] as? [Any], range.count == 2, let start = range[0] as? Int, let end = range[1] as? Int else {
+                    throw fail("\(at).layer_range must be [0, N], N the model's number of layers")
+                }
+                guard start == 0, end > 0 else {
+                    throw fail("\(at).layer_range is [\(start), \(end)]: only whole models are merged (layer_range: [0, N], N the model's number of layers)")
+                }
+                models.append(Model(model: path, parameters: try Self.settings(m["parameters"], at: "\(at).parameters", file: file)))
+                layerRanges.append(LayerRange(model: path, end: end, path: "\(at).layer_range"))
+            }
+        } else {
+            guard let list = top["models"] as? [Any], !list.isEmpty else { throw fail("'models' must be a non-empty list of {model: PATH, parameters: …}") }
+            for (i, entry) in list.enumerated() {
+                guard let m = entry as? [String: Any], let path = m["model"] as? String else {
+                    throw fail("models[\(i)] must be a mapping with 'model: PATH'")
+                }
+                for key in m.keys.sorted() where key != "model" && key != "parameters" {
+                    throw fail("models[\(i)].\(key) is not a key Lines reads (model, parameters)")
+                }
+                models.append(Model(model: path, parameters: try Self.settings(m["parameters"], at: "models[\(i)].parameters", file: file)))
+            }
+        }
         func dtypeValue(_ key: String) throws(MergeError) -> DType? {
             guard let v = top[key] else { return nil }
             guard let s = v as? String, let d = DType(userName: s), [.f32, .f16, .bf16, .f64].contains(d) else {

@@ -94,6 +94,15 @@ public enum MergekitMerger {
         } else {
             map = architecture.map { LayerMap(architecture: $0, names: names) }
         }
+        // slices: each source must cover every layer (the whole-model case).
+        for r in config.layerRanges {
+            guard let map, map.layerCount > 0 else {
+                throw MergeError.badConfig(file: file, reason: "\(r.path): the layers of \(r.model) are not recognized, so [0, \(r.end)] cannot be checked to cover them all (pass --layer-pattern)")
+            }
+            guard r.end == map.layerCount else {
+                throw MergeError.badConfig(file: file, reason: "\(r.path) is [0, \(r.end)] but \(r.model) has \(map.layerCount) layers; only whole models are merged (layer_range: [0, \(map.layerCount)])")
+            }
+        }
         if config.lines != nil {
             guard inputs.method.mergesTaskVectors, !inputs.method.usesBase || config.baseModel != nil else {
                 throw MergeError.badConfig(file: file, reason: "lines: LiNeS scales a merged task vector, and \(config.mergeMethod) does not produce one (use task_arithmetic, ties, dare_*, breadcrumbs*, della*)")
