@@ -69,10 +69,21 @@ public struct HTMLReport: Sendable {
         return out
     }
 
-    /// Rows as aligned columns (first column left, the others right).
-    public static func align(_ rows: [[String]]) -> String {
+    /// Rows as aligned columns (first column left, the others right); a table wider than
+    /// `width` characters becomes one block per row, `header: value` per line, so that a
+    /// terminal shows it without wrapping lines into each other.
+    public static func align(_ rows: [[String]], width: Int = 100) -> String {
         let columns = rows.map(\.count).max() ?? 0
         let widths = (0..<columns).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+        if widths.reduce(0, +) + 2 * max(0, columns - 1) > width, let header = rows.first, rows.count > 1 {
+            let label = header.map(\.count).max() ?? 0
+            return rows.dropFirst().map { row in
+                row.enumerated().map { c, cell in
+                    let name = c < header.count ? header[c] : ""
+                    return c == 0 ? cell : "  " + name + ":" + String(repeating: " ", count: label - name.count + 1) + cell
+                }.joined(separator: "\n")
+            }.joined(separator: "\n") + "\n"
+        }
         return rows.map { row in
             row.enumerated().map { c, cell in
                 let pad = String(repeating: " ", count: max(0, widths[c] - cell.count))

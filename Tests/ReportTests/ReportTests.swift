@@ -39,5 +39,8 @@ struct ReportTests {
         #expect(!html.contains("<script"))
         #expect(html.contains("<tr><td>longer</td><td class=\"n\">10.25</td></tr>"))
         #expect(r.text().contains("task      acc\na         1.0\nlonger  10.25\n"))
+        // Wider than the terminal: a block per row, one `header: value` line per cell.
+        let wide = HTMLReport.align([["method", "accuracy", "chosen"], ["TA", "83.10", String(repeating: "x", count: 100)]])
+        #expect(wide == "TA\n  accuracy: 83.10\n  chosen:   " + String(repeating: "x", count: 100) + "\n")
     }
 }
