@@ -25,7 +25,7 @@ public struct DemoReport: Sendable {
     mutating func build() {
         let r = results
         let names = r.tasks.map(\.name)
-        document.add(.paragraph("Six tasks built from the real Fashion-MNIST images (Debian's dataset-fashion-mnist): input shifts (rotation, inversion, zoom, low resolution, texture) and a coarser labelling. A small open_clip-layout ViT is pre-trained on upright Fashion-MNIST, each task gets a frozen head of class prototypes of the pre-trained features (the analogue of CLIP's zero-shot heads) and a fine-tuned encoder (head frozen). Every experiment below ran through lines run: hyper-parameters chosen on each task's validation split, numbers on its test split. Nothing here was tuned to favour LiNeS."))
+        document.add(.paragraph("Six tasks built from the real Fashion-MNIST images (Debian's dataset-fashion-mnist): input shifts (rotation, inversion, zoom, low resolution, texture) and a coarser labelling. A small open_clip-layout ViT is pre-trained on upright Fashion-MNIST, each task gets a frozen head of class prototypes of the pre-trained features (the analogue of CLIP's zero-shot heads) and a fine-tuned encoder (head frozen). Every experiment below ran through lines run: hyper-parameters chosen on each task's validation split, numbers on its test split. Nothing here was tuned to favour LiNeS. Every number comes from one seed (pre-training seed 0, fine-tuning seeds 1 to \(r.tasks.count)); the spread over seeds is not measured, so differences of a point or two may be noise."))
         // Whether this is the paper's setting, before any verdict.
         let preconditions = DemoPreconditions(r)
         let preHeader = ["precondition", "requirement", "measured", "verdict"]
