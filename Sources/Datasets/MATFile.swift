@@ -123,7 +123,9 @@ private struct _MATReader {
 
     func fail(_ offset: Int, _ reason: String) -> DatasetError { .malformedMAT(file: name, offset: offset, reason: reason) }
 
-    func u32(_ b: [UInt8], _ o: Int) -> UInt32 {
+    /// The 32-bit value at `o`; a value that runs past the data is a malformed file.
+    func u32(_ b: [UInt8], _ o: Int) throws -> UInt32 {
+        guard o >= 0, o + 4 <= b.count else { throw fail(o, "a 4-byte value runs past the end of the data (truncated file?)") }
         let v = UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
         return bigEndian ? v.byteSwapped : v
     }
@@ -131,14 +133,14 @@ private struct _MATReader {
     /// A tag at `o`: (type, size, data start, next element offset).
     func tag(_ b: [UInt8], _ o: Int) throws -> (type: Int, size: Int, start: Int, next: Int) {
         guard o + 8 <= b.count else { throw fail(o, "a data element tag runs past the end of the data") }
-        let first = u32(b, o)
+        let first = try u32(b, o)
         if first >> 16 != 0 {  // small data element: size and type in 4 bytes, data in the next 4
             let size = Int(first >> 16)
             guard size <= 4 else { throw fail(o, "small data element of \(size) bytes") }
             return (Int(first & 0xFFFF), size, o + 4, o + 8)
         }
         let type = Int(first)
-        let size = Int(u32(b, o + 4))
+        let size = Int(try u32(b, o + 4))
         guard size <= b.count - o - 8 else { throw fail(o, "an element of \(size) bytes runs past the end of the data (truncated file?)") }
         let padded = type == 15 ? size : (size + 7) & ~7
         return (type, size, o + 8, min(b.count, o + 8 + padded))
@@ -182,11 +184,12 @@ private struct _MATReader {
         var o = start
         let flags = try tag(b, o)
         guard flags.size >= 4 else { throw fail(o, "array flags missing") }
-        let classID = Int(u32(b, flags.start) & 0xFF)
-        let complex = (u32(b, flags.start) >> 11) & 1 == 1
+        let classID = Int(try u32(b, flags.start) & 0xFF)
+        let complex = (try u32(b, flags.start) >> 11) & 1 == 1
         o = flags.next
         let dimsTag = try tag(b, o)
-        let dims = stride(from: 0, to: dimsTag.size, by: 4).map { Int(Int32(bitPattern: u32(b, dimsTag.start + $0))) }
+        guard dimsTag.size % 4 == 0 else { throw fail(o, "the dimensions take \(dimsTag.size) bytes, not a multiple of 4") }
+        let dims = try stride(from: 0, to: dimsTag.size, by: 4).map { Int(Int32(bitPattern: try u32(b, dimsTag.start + $0))) }
         guard dims.allSatisfy({ $0 >= 0 }) else { throw fail(o, "negative dimension in \(dims)") }
         var product = 1
         for d in dims {
@@ -210,7 +213,8 @@ private struct _MATReader {
             }
         case 2:  // struct
             let lengthTag = try tag(b, o)
-            let fieldLength = Int(u32(b, lengthTag.start))
+            guard lengthTag.size >= 4 else { throw fail(o, "struct '\(varName)' has no field name length") }
+            let fieldLength = Int(try u32(b, lengthTag.start))
             o = lengthTag.next
             let namesTag = try tag(b, o)
             guard fieldLength > 0 else { throw fail(o, "struct '\(varName)' has field names of length 0") }

@@ -60,4 +60,15 @@ struct MATTaskTests {
         for i in 160..<168 { huge[i] = i % 4 == 3 ? 0x7F : 0xFF }
         #expect(throws: DatasetError.self) { try MATFile(bytes: huge, name: "huge.mat") }
     }
+
+    @Test("the inputs the fuzzer found crashing are errors (Tests/Fixtures/fuzz/mat: a dimension or struct tag at the end of the data)")
+    func fuzzerFindings() throws {
+        let folder = repositoryRoot.appendingPathComponent("Tests/Fixtures/fuzz/mat")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(!files.isEmpty)
+        for name in files {
+            let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+            #expect(throws: DatasetError.self, "\(name)") { _ = try MATFile(bytes: bytes, name: name) }
+        }
+    }
 }
