@@ -72,6 +72,22 @@ int lines_jpeg_decode(const unsigned char *data, size_t size, long max_pixels, l
         jpeg_destroy_decompress(&cinfo);
         return LINES_DECODE_TOO_LARGE;
     }
+    // Every block of the full-resolution component codes its DC coefficient with a Huffman code
+    // of at least one bit, so a Huffman-coded image needs at least blocks / 8 bytes. A file
+    // shorter than that cannot hold the image it declares: decoding it would fill hundreds of
+    // megabytes with grey from a few hundred bytes. Refused as truncated before allocating.
+    if (!cinfo.arith_code) {
+        double blocks = (double)((cinfo.image_width + 7) / 8) * (double)((cinfo.image_height + 7) / 8);
+        if ((double)size * 8.0 < blocks) {
+            snprintf(out->message, sizeof(out->message),
+                     "%ux%u pixels need at least %.0f bytes of coded data; the file has %zu",
+                     cinfo.image_width, cinfo.image_height, blocks / 8.0, size);
+            out->width = (int)cinfo.image_width;
+            out->height = (int)cinfo.image_height;
+            jpeg_destroy_decompress(&cinfo);
+            return LINES_DECODE_TRUNCATED;
+        }
+    }
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * (size_t)cinfo.output_components;
     out->pixels = malloc(stride * cinfo.output_height);

@@ -80,6 +80,23 @@ struct ImageDecoderTests {
         }
     }
 
+    @Test("the fuzzer's slow input: 493 bytes declaring 11520×15104 CMYK is refused as truncated before any pixel is allocated")
+    func fuzzerFindings() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/jpeg")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(!files.isEmpty)
+        for name in files {
+            let data = [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+            do {
+                let image = try ImageDecoder.decode(data: data, name: name)
+                Issue.record("\(name) decoded to \(image.width)×\(image.height)")
+            } catch let error as ImageError {
+                guard case .truncated(_, .jpeg, let detail) = error else { Issue.record("\(name): \(error)"); continue }
+                #expect(detail.contains("11520x15104 pixels need at least 339840 bytes of coded data; the file has 493"), "\(detail)")
+            }
+        }
+    }
+
     @Test("every prefix of a JPEG and a PNG either decodes or throws (no crash, no exit)")
     func everyPrefix() throws {
         for name in ["rgb420.jpg", "rgb.png", "progressive.jpg"] {
