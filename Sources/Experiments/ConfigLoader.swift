@@ -1,4 +1,5 @@
 import Foundation
+import Merging
 import Yams
 
 /// Composes the run configuration as Hydra does for the reference's `main.py`: `config.yaml`,
@@ -152,7 +153,7 @@ public struct ConfigLoader: Sendable {
 
     private static func parseYAMLUncached(_ text: String, file: String) throws -> ConfigValue {
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
+        do { node = try SafeYAML.compose(text) } catch {
             throw ExperimentError.badConfigFile(path: file, reason: "\(error)")
         }
         guard let node else { return .map([]) }

@@ -82,7 +82,7 @@ public struct MergekitConfig: Sendable {
     public init(yaml text: String, file: String) throws(MergeError) {
         func fail(_ reason: String) -> MergeError { .badConfig(file: file, reason: reason) }
         let root: Any?
-        do { root = try Yams.load(yaml: text) } catch { throw fail("not valid YAML: \(error)") }
+        do { root = try SafeYAML.load(text) } catch { throw fail("\(error)") }
         guard let top = root as? [String: Any] else { throw fail("the document is not a mapping of keys (merge_method, models, …)") }
         for key in top.keys.sorted() where !Self.supportedKeys.contains(key) {
             switch key {
