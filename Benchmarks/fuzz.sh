@@ -86,9 +86,9 @@ build() { # stage: checkpoints | datasets | yams | merging | experiments
         (FLAGS+=(-DSWIFT_PACKAGE); swiftlib Yams "$YAMS"/Yams/*.swift)
       fi ;;
     experiments)
-      build yams
+      build merging
       # The override parser and the config composition only (the rest of Experiments needs the
-      # models, datasets and evaluation).
+      # models, datasets and evaluation); its YAML goes through Merging's SafeYAML.
       local files=(ConfigValue ConfigOverride ConfigLoader ExperimentError DefaultConfigs)
       if stale "$B/fuzz_override_sources" Sources/Experiments; then
         printf '%s\n' "${files[@]/#/$ROOT/Sources/Experiments/}" | sed 's/$/.swift/' > "$B/fuzz_override_sources"
@@ -100,7 +100,7 @@ libs() { # target -> link flags
   case $1 in
     idx|mat|pnm|jpeg|png) echo -lDatasets -lCImageCodecs "${LIBS_checkpoints[@]}" -lhdf5_serial -ljpeg -lpng ;;
     yaml) echo -lMerging -lCMergeKernels -lYams -lCYaml "${LIBS_checkpoints[@]}" ;;
-    override|compose) echo -lYams -lCYaml ;;
+    override|compose) echo -lMerging -lCMergeKernels -lYams -lCYaml "${LIBS_checkpoints[@]}" ;;
     *) echo "${LIBS_checkpoints[@]}" ;;
   esac
 }

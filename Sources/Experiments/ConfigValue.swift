@@ -42,7 +42,13 @@ public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses one command-line override value the way Hydra's grammar reads it: `true`/`false`
     /// in any case, integers, floats, `null`, `[a,b]` lists, quoted or bare strings.
-    public static func parse(_ text: String) -> ConfigValue {
+    public static func parse(_ text: String) -> ConfigValue { parse(text, depth: 0) }
+
+    /// Lists nested deeper than this are kept as text: each level copies the rest of the value,
+    /// so unbounded nesting cost time quadratic in its length (16 KiB of `[` took seconds).
+    static let maxListDepth = 32
+
+    private static func parse(_ text: String, depth: Int) -> ConfigValue {
         let s = text.trimmingCharacters(in: .whitespaces)
         if s.count >= 2, let f = s.first, let l = s.last, (f == "'" && l == "'") || (f == "\"" && l == "\"") {
             return .string(String(s.dropFirst().dropLast()))
@@ -53,10 +59,10 @@ public indirect enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
         case "null": return .null
         default: break
         }
-        if s.hasPrefix("["), s.hasSuffix("]") {
+        if s.hasPrefix("["), s.hasSuffix("]"), depth < maxListDepth {
             let inner = s.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
             if inner.isEmpty { return .list([]) }
-            return .list(inner.split(separator: ",", omittingEmptySubsequences: false).map { parse(String($0)) })
+            return .list(inner.split(separator: ",", omittingEmptySubsequences: false).map { parse(String($0), depth: depth + 1) })
         }
         if let i = Int(s) { return .int(i) }
         if s.rangeOfCharacter(from: CharacterSet(charactersIn: "0123456789")) != nil,

@@ -43,6 +43,17 @@ struct ConfigTests {
         #expect(ConfigValue.parse("12") == .int(12))
         #expect(ConfigValue.parse("None") == .string("None"))
         #expect(ConfigValue.parse("'007'") == .string("007"))
+        // Nesting is bounded (the override fuzz target's 16 KiB of brackets took seconds,
+        // quadratic): 32 levels parse as lists, deeper ones stay text.
+        var nested = ConfigValue.parse(String(repeating: "[", count: 32) + "1" + String(repeating: "]", count: 32))
+        for _ in 0..<32 { guard case let .list(items) = nested, items.count == 1 else { Issue.record("not a list: \(nested)"); break }; nested = items[0] }
+        #expect(nested == .int(1))
+        let deep = String(repeating: "[", count: 8000) + String(repeating: "]", count: 8000)
+        var value = ConfigValue.parse(deep)
+        var levels = 0
+        while case let .list(items) = value, let first = items.first { value = first; levels += 1 }
+        #expect(levels == 32)
+        #expect(value == .string(String(deep.dropFirst(32).dropLast(32))))
         let c = try ExperimentConfig(tree: compose(["DATASETS=[MNIST,Cars]", "specify_lambda=0.3", "method=consensus", "method.use_ties=True"]))
         #expect(c.datasets == [.mnist, .cars] && c.numTasks == 2)
         #expect(c.specifyLambda == 0.3)
