@@ -7,9 +7,11 @@ struct SafeYAMLTests {
     static let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/yaml")
 
     @Test("a key that is a list or a mapping is refused naming its line (Yams' loader traps on it)")
-    func complexKey() {
+    func complexKey() throws {
         #expect(throws: SafeYAML.Problem.complexKey(line: 2)) { try SafeYAML.load("merge_method: linear\n? [a, b]\n: c\n") }
         #expect(throws: SafeYAML.Problem.self) { try SafeYAML.load("{? {x: 1}: 2}") }
+        #expect(throws: SafeYAML.Problem.sexagesimal(line: 1, text: "66:2:2:0:2:22:0:2:2:02:0:02:0")) { try SafeYAML.load("66:2:2:0:2:22:0:2:2:02:0:02:0") }
+        #expect(try SafeYAML.load("t: '1:30'\nu: 90") as? [String: AnyHashable] == ["t": "1:30", "u": 90])
     }
 
     @Test("aliases that expand to more than a million values are refused; ordinary anchors and aliases load")
