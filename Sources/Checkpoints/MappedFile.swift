@@ -68,10 +68,8 @@ public final class MappedFile: @unchecked Sendable {
     ///   shrank while it was mapped and read (open or already closed).
     public static func checkNoneTruncated() throws {
         guard lines_map_guard_total_faults() > 0 else { return }
-        let open: [(String, Int)] = guarded.withLock { slots in
-            slots.compactMap { slot, path in lines_map_guard_faults(slot) > 0 ? (path, -1) : nil }
-        }
-        if let (path, _) = open.first { throw truncationError(path, expected: nil) }
+        let open = guarded.withLock { slots in slots.first { slot, _ in lines_map_guard_faults(slot) > 0 }?.value }
+        if let path = open { throw truncationError(path, expected: nil) }
         if let (path, size) = closedTruncated.withLock({ $0.first }) { throw truncationError(path, expected: size) }
     }
 

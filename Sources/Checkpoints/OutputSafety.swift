@@ -63,28 +63,27 @@ public enum OutputSafety {
             throw CheckpointError.io(path: output.path, reason: "\(flag) exists and is not a regular file (a FIFO, socket or device): choose another output, or pass --force to replace it")
         }
         if st.st_size == 0 { return }
-        guard let kind = checkpointKind(of: output, size: Int(st.st_size)) else {
+        guard isCheckpoint(output, size: Int(st.st_size)) else {
             throw CheckpointError.io(path: output.path, reason: "\(flag) exists and is not a checkpoint (\(describe(output))); Lines replaces only files of the kinds it writes: choose another name, or pass --force to replace it")
         }
-        _ = kind
     }
 
-    /// "safetensors", "zip" or "npy" when the file starts as one, else nil.
-    static func checkpointKind(of url: URL, size: Int) -> String? {
+    /// Whether the file starts as a safetensors file, a zip archive or a NumPy file.
+    static func isCheckpoint(_ url: URL, size: Int) -> Bool {
         let fd = open(url.path, O_RDONLY | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 16)
         let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
-        guard n >= 4 else { return nil }
-        if head[0] == 0x50, head[1] == 0x4B, (head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6) { return "zip" }
-        if n >= 6, head[0] == 0x93, Array(head[1..<6]) == Array("NUMPY".utf8) { return "npy" }
+        guard n >= 4 else { return false }
+        if head[0] == 0x50, head[1] == 0x4B, (head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6) { return true }
+        if n >= 6, head[0] == 0x93, Array(head[1..<6]) == Array("NUMPY".utf8) { return true }
         if n >= 9 {
             var length = 0
             for i in (0..<8).reversed() { length = length << 8 | Int(head[i]) }
-            if length >= 2, length <= size - 8, head[8] == UInt8(ascii: "{") { return "safetensors" }
+            return length >= 2 && length <= size - 8 && head[8] == UInt8(ascii: "{")
         }
-        return nil
+        return false
     }
 
     /// A short description of what a file holds, from its first bytes.
