@@ -129,7 +129,17 @@ let package = Package(
         .target(name: "Hub", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // `lines datasets download`: the tasks' own sources, checked and extracted safely.
         .target(name: "DatasetDownloads", dependencies: ["Hub", "Datasets", "Checkpoints", "LinesZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "Demo", dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training"], swiftSettings: optimizedInDebug),
+        // Glyphs rendered with FreeType from the fonts Debian ships (the demo's glyph tasks).
+        .target(
+            name: "CGlyphs",
+            cSettings: [.unsafeFlags(["-I/usr/include/freetype2"])],
+            linkerSettings: [.linkedLibrary("freetype")]
+        ),
+        .target(
+            name: "Demo",
+            dependencies: ["Datasets", "Experiments", "Report", "CLIP", "Checkpoints", "Tensors", "Training", "CGlyphs", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/pretrained.safetensors")], swiftSettings: optimizedInDebug
+        ),
         .executableTarget(
             name: "lines-preprocess-bench",
             dependencies: ["Datasets"],
@@ -160,7 +170,7 @@ let package = Package(
         ),
         .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets", "Experiments"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Datasets", "Experiments", "Checkpoints", "Tensors"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Experiments", "Evaluation", "Merging", "CLIP", "Datasets", "Checkpoints", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "CLIP", "Datasets", "Checkpoints", "Tensors"]),

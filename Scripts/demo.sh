@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs `lines demo` (release build) on the embedded default: LiNeS on six Fashion-MNIST tasks,
+# Runs `lines demo` (release build) on the embedded default: LiNeS on eight offline image tasks,
 # report in ./lines-demo/report.html. Installs what it needs first (dataset-fashion-mnist included).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 missing=()
-for pkg in libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libhdf5-dev; do
+for pkg in libopenblas-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libhdf5-dev libfreetype-dev fonts-dejavu-core fonts-dejavu-extra fonts-liberation; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

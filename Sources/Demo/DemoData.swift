@@ -1,42 +1,58 @@
 import Datasets
 import Foundation
+import Tensors
 
-/// Writes the demo's tasks (``FashionTask/suite``) and its pre-training set as custom tasks
-/// under a `data_location`, from the real Fashion-MNIST that Debian's `dataset-fashion-mnist`
-/// package installs.
+/// Writes the demo's tasks (``DemoSuite/tasks``) and its pre-training set as custom tasks under a
+/// `data_location`: Fashion-MNIST from Debian's `dataset-fashion-mnist`, glyphs from Debian's
+/// fonts (``DemoFonts``), shapes, textures and discs drawn here.
 ///
-/// The 60,000 training images are split in two halves: the first half is the pre-training set
-/// (`FashionPretrain`: upright images, the 10 classes); every task draws its own training images
-/// from the second half (task t takes a contiguous block, so tasks see different images) and its
-/// test images from the official test set (blocks as well). Each task's `XVal` validation part is
-/// then the usual seed-0 `random_split` of its training images.
+/// Fashion-MNIST's 60,000 training images are split in two halves: the first half is the
+/// pre-training set's garments; every Fashion task draws its own training images from the
+/// second half (task t takes a contiguous block, so tasks see different images) and its test
+/// images from the official test set (blocks as well). A drawn task's image i of a split is drawn
+/// from a generator keyed by (the task's name, split, i): the same images on every machine and run. Each
+/// task's `XVal` validation part is then the usual seed-0 `random_split` of its training images.
 public enum DemoData {
     /// Where Debian installs Fashion-MNIST.
     public static let debianLocation = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
 
     /// The pre-training task's name.
-    public static let pretrainName = "FashionPretrain"
+    public static let pretrainName = "DemoPretrain"
+
+    /// Where, under a `data_location`, each task's canonical depictions are kept (as a custom
+    /// task of the same name): the images its zero-shot head is built from.
+    public static let canonicalFolder = ".canonical"
+
+    /// Upright Fashion-MNIST garments per class in a Fashion task's canonical depictions (the
+    /// first of each class in the pre-training half: what θ0 knows a garment looks like).
+    public static let canonicalGarments = 10
 
     /// Sizes of a suite.
     public struct Sizes: Sendable, Equatable {
+        /// Fashion-MNIST garments of the pre-training set (from the first training half).
         public var pretrain: Int
+        /// Drawn glyphs of the pre-training set (``DemoSuite/pretrainGlyphs``).
+        public var pretrainGlyphs: Int
         public var trainPerTask: Int
         public var testPerTask: Int
-        public init(pretrain: Int, trainPerTask: Int, testPerTask: Int) {
+        public init(pretrain: Int, pretrainGlyphs: Int, trainPerTask: Int, testPerTask: Int) {
             self.pretrain = pretrain
+            self.pretrainGlyphs = pretrainGlyphs
             self.trainPerTask = trainPerTask
             self.testPerTask = testPerTask
         }
         /// The full demo.
-        public static let full = Sizes(pretrain: 30000, trainPerTask: 5000, testPerTask: 1600)
+        public static let full = Sizes(pretrain: 30000, pretrainGlyphs: 40000, trainPerTask: 3000, testPerTask: 1000)
         /// `lines demo --quick` (CI).
-        public static let quick = Sizes(pretrain: 3000, trainPerTask: 600, testPerTask: 200)
+        public static let quick = Sizes(pretrain: 2000, pretrainGlyphs: 2000, trainPerTask: 500, testPerTask: 150)
     }
 
-    /// Reads Fashion-MNIST from `source` and writes the suite to `dataLocation`.
-    /// - Throws: ``DatasetError`` naming the missing file (with the apt command in the reason).
+    /// Reads Fashion-MNIST from `source`, opens the fonts when a drawn task needs them, and writes
+    /// the tasks (and, when `pretraining`, the pre-training set) to `dataLocation`.
+    /// - Throws: ``DatasetError`` naming a missing Fashion-MNIST file (with the apt command),
+    ///   ``DemoError/font(path:reason:)`` for a missing font.
     public static func write(source: URL = debianLocation, to dataLocation: URL, sizes: Sizes,
-                             tasks: [FashionTask] = FashionTask.suite) throws {
+                             tasks: [DemoTask] = DemoSuite.tasks, pretraining: Bool = false) throws {
         func read(_ stem: String) throws -> IDXFile {
             for name in [stem, stem + ".gz"] {
                 let url = source.appendingPathComponent(name)
@@ -54,29 +70,115 @@ public enum DemoData {
                                              what: "training images of 28×28 (and 10,000 test images)")
         }
         let half = 30000
-        guard sizes.pretrain <= half, sizes.trainPerTask * tasks.count <= half, sizes.testPerTask * tasks.count <= 10000 else {
+        let fashionTasks = tasks.filter { !$0.isDrawn }.count
+        guard sizes.pretrain <= half, sizes.trainPerTask * fashionTasks <= half, sizes.testPerTask * fashionTasks <= 10000 else {
             throw DatasetError.unsupportedTask(task: "demo", reason: "the sizes ask for more images than Fashion-MNIST has")
         }
-        func slice(_ file: IDXFile, _ labels: IDXFile, _ range: Range<Int>, _ task: FashionTask?) -> (images: [UInt8], labels: [UInt8]) {
-            var images: [UInt8] = []
+        let fonts = pretraining || tasks.contains(where: \.isDrawn) ? try DemoFonts() : nil
+        typealias Split = (images: [UInt8], labels: [UInt8])
+        func slice(_ file: IDXFile, _ labels: IDXFile, _ range: Range<Int>,
+                   transform: ([UInt8]) -> [UInt8] = { $0 }, relabel: (Int) -> Int = { $0 }) -> Split {
+            var images: [UInt8] = [], out: [UInt8] = []
             images.reserveCapacity(range.count * px)
-            var out: [UInt8] = []
             for i in range {
-                let img = Array(file.values[(i * px)..<((i + 1) * px)])
-                images.append(contentsOf: task.map { $0.transform(img) } ?? img)
-                let label = Int(labels.values[i])
-                out.append(UInt8(task.map { $0.relabel(label) } ?? label))
+                images.append(contentsOf: transform(Array(file.values[(i * px)..<((i + 1) * px)])))
+                out.append(UInt8(relabel(Int(labels.values[i]))))
             }
             return (images, out)
         }
-        try TaskLoader.writeCustomTask(name: pretrainName, dataLocation: dataLocation, classNames: FashionTask.fashionClasses,
-                                       rows: 28, columns: 28, train: slice(trainImages, trainLabels, 0..<sizes.pretrain, nil),
-                                       test: slice(testImages, testLabels, 0..<min(1000, sizes.testPerTask * 2), nil))
-        for (t, task) in tasks.enumerated() {
-            let train = (half + t * sizes.trainPerTask)..<(half + (t + 1) * sizes.trainPerTask)
-            let test = (t * sizes.testPerTask)..<((t + 1) * sizes.testPerTask)
+        /// `count` images drawn on all cores; `draw(i, &rng)` returns (label, image).
+        func drawn(_ count: Int, key: [Int], _ draw: @escaping @Sendable (Int, inout SeededRandom) throws -> (Int, [UInt8])) throws -> Split {
+            let chunk = 256, chunks = (count + chunk - 1) / chunk
+            let parts = ResultBox<Split>(count: chunks)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                var split: Split = ([], [])
+                do {
+                    for i in (c * chunk)..<min(count, (c + 1) * chunk) {
+                        var rng = SeededRandom(seed: 0xDE40, key[0], key[1], i)
+                        let (label, image) = try draw(i, &rng)
+                        split.images += image
+                        split.labels.append(UInt8(label))
+                    }
+                    parts.set(c, .success(split))
+                } catch { parts.set(c, .failure(error)) }
+            }
+            var all: Split = ([], [])
+            for r in parts.values { let p = try r.get(); all.images += p.images; all.labels += p.labels }
+            return all
+        }
+        if pretraining, let fonts {
+            let glyphs = DemoSuite.pretrainGlyphs, offset = DemoSuite.fashionClasses.count
+            func mixture(_ garments: Split, _ n: Int, split: Int) throws -> Split {
+                let g = try drawn(n, key: [-1, split]) { _, rng in
+                    let k = rng.int(below: glyphs.count)
+                    return (offset + k, try DemoSuite.glyph(glyphs[k], fonts: fonts, rng: &rng))
+                }
+                return (garments.images + g.images, garments.labels + g.labels)
+            }
+            try TaskLoader.writeCustomTask(name: pretrainName, dataLocation: dataLocation, classNames: DemoSuite.pretrainClasses,
+                                           rows: 28, columns: 28,
+                                           train: mixture(slice(trainImages, trainLabels, 0..<sizes.pretrain), sizes.pretrainGlyphs, split: 0),
+                                           test: mixture(slice(testImages, testLabels, 0..<1000), 1000, split: 1))
+        }
+        var fashionIndex = 0
+        for task in tasks {
+            let train: Split, test: Split
+            var canonical: Split = ([], [])
+            switch task.source {
+            case let .fashion(transform, relabel):
+                let k = fashionIndex
+                fashionIndex += 1
+                train = slice(trainImages, trainLabels, (half + k * sizes.trainPerTask)..<(half + (k + 1) * sizes.trainPerTask), transform: transform, relabel: relabel)
+                test = slice(testImages, testLabels, (k * sizes.testPerTask)..<((k + 1) * sizes.testPerTask), transform: transform, relabel: relabel)
+                var taken = [Int: Int]()
+                for i in 0..<half {
+                    let label = relabel(Int(trainLabels.values[i]))
+                    guard taken[label, default: 0] < canonicalGarments else { continue }
+                    taken[label, default: 0] += 1
+                    canonical.images += trainImages.values[(i * px)..<((i + 1) * px)]
+                    canonical.labels.append(UInt8(label))
+                    if taken.count == task.classNames.count, taken.values.allSatisfy({ $0 >= canonicalGarments }) { break }
+                }
+            case let .drawn(draw, depictions):
+                guard let fonts else { continue }
+                let classes = task.classNames.count
+                let key = stableKey(task.name)
+                func make(_ n: Int, _ split: Int) throws -> Split {
+                    try drawn(n, key: [key, split]) { _, rng in
+                        let label = rng.int(below: classes)
+                        return (label, try draw(label, &rng, fonts))
+                    }
+                }
+                train = try make(sizes.trainPerTask, 0)
+                test = try make(sizes.testPerTask, 1)
+                for label in 0..<classes {
+                    for image in try depictions(label, fonts) {
+                        canonical.images += image
+                        canonical.labels.append(UInt8(label))
+                    }
+                }
+            }
+            try TaskLoader.writeCustomTask(name: task.name, dataLocation: dataLocation.appendingPathComponent(canonicalFolder),
+                                           classNames: task.classNames, rows: 28, columns: 28, train: canonical, test: canonical)
             try TaskLoader.writeCustomTask(name: task.name, dataLocation: dataLocation, classNames: task.classNames, rows: 28, columns: 28,
-                                           train: slice(trainImages, trainLabels, train, task), test: slice(testImages, testLabels, test, task))
+                                           train: train, test: test)
         }
     }
+}
+
+/// A key for a task's generators from its name (FNV-1a), so that a task draws the same images
+/// whichever tasks are written with it.
+func stableKey(_ name: String) -> Int {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+    return Int(truncatingIfNeeded: h >> 1)
+}
+
+/// Results written from concurrent iterations, one slot each.
+final class ResultBox<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<T, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    var values: [Result<T, Error>] { slots.map { $0 ?? .failure(CancellationError()) } }
 }

@@ -7,15 +7,18 @@ import Report
 import Tensors
 import Training
 
-/// The embedded default: the whole LiNeS story on real Fashion-MNIST images, offline.
+/// The embedded default: the whole LiNeS story in the paper's regime, offline.
 ///
-/// 1. Data: the suite of ``FashionTask`` tasks and a pre-training set, as custom tasks (``DemoData``).
-/// 2. Models: a small open_clip-layout ViT pre-trained on upright Fashion-MNIST under a random
-///    frozen head; per task a frozen head of class prototypes of the pre-trained features (the
-///    zero-shot heads' analogue); per task a fine-tune from θ0 with the head frozen (the library
-///    behind `lines finetune`); all written in the reference's checkpoint layout.
+/// 1. Data: the eight tasks of ``DemoSuite`` as custom tasks (``DemoData``); with `--pretrain`
+///    the pre-training mixture too.
+/// 2. Models: θ0, the embedded pre-trained ViT (``DemoPretrained``, or pre-trained here with
+///    `--pretrain`); per task a frozen head from θ0's features of each class's canonical
+///    depictions (the zero-shot heads' analogue); per task a fine-tune from θ0 to convergence with the head frozen (the
+///    library behind `lines finetune`), its validation curve kept; all written in the
+///    reference's checkpoint layout.
 /// 3. Experiments through ``ExperimentRunner`` (the code of `lines run`): zero-shot, fine-tuned,
-///    single-task LiNeS per target, TA, TIES and Consensus with and without LiNeS.
+///    single-task LiNeS per target, and every merge method of ``mergeMethods`` and Consensus,
+///    each with and without LiNeS.
 /// 4. A report (``DemoReport``).
 ///
 /// Every stage is cached under ``DemoSettings/root``: data and checkpoints are rebuilt only when
@@ -35,7 +38,7 @@ public final class DemoPipeline: @unchecked Sendable {
     var modelFolder: URL { layout.modelFolder }
     /// The reference's folder layout under ``modelLocation``, which `lines run` then reads.
     var layout: ReferenceLayout { ReferenceLayout(modelLocation: modelLocation.path, model: settings.modelName) }
-    var tasks: [FashionTask] { FashionTask.suite }
+    var tasks: [DemoTask] { DemoSuite.tasks }
 
     /// Runs every stage and returns the collected results.
     public func run() throws -> DemoResults {
@@ -63,13 +66,9 @@ public final class DemoPipeline: @unchecked Sendable {
     func prepareData() throws {
         let stamp = dataLocation.appendingPathComponent(".complete")
         if FileManager.default.fileExists(atPath: stamp.path) { log("data: cached in \(dataLocation.path)"); return }
-        log("data: writing \(tasks.count) Fashion-MNIST tasks and the pre-training set to \(dataLocation.path)")
-        try DemoData.write(to: dataLocation, sizes: settings.sizes, tasks: tasks)
+        log("data: writing \(tasks.count) tasks\(settings.pretrain ? " and the pre-training set" : "") to \(dataLocation.path)")
+        try DemoData.write(to: dataLocation, sizes: settings.sizes, tasks: tasks, pretraining: settings.pretrain)
         FileManager.default.createFile(atPath: stamp.path, contents: Data())
-    }
-
-    func decode(_ task: TaskName, _ split: DatasetSplit) throws -> DecodedSplit {
-        try DecodedSplit(try TaskLoader.load(task, dataLocation: dataLocation), split: split)
     }
 
     /// A split for training or evaluation (decoded per batch).
@@ -88,35 +87,50 @@ public final class DemoPipeline: @unchecked Sendable {
         return r
     }
 
-    /// θ0: pre-trained on upright Fashion-MNIST under a random frozen head.
+    /// θ0: the embedded pre-trained model (checked against its sha256), or with `--pretrain`
+    /// pre-trained here on the mixture of upright garments and lower-case Latin and Greek
+    /// glyphs (``DemoSuite/pretrainClasses``) under a random frozen head.
     func pretrain() throws -> URL {
         let url = modelFolder.appendingPathComponent("pretrained.safetensors")
-        if FileManager.default.fileExists(atPath: url.path) { log("pre-training: cached \(url.path)"); return url }
+        if FileManager.default.fileExists(atPath: url.path) { log("pre-trained model: cached \(url.path)"); return url }
         try FileManager.default.createDirectory(at: modelFolder, withIntermediateDirectories: true)
+        if !settings.pretrain {
+            let bytes = [UInt8](try DemoPretrained.verifiedBytes())
+            let file = try AtomicFile(url: url)
+            try file.write(bytes, at: 0)
+            try file.commit()
+            log("pre-trained model: the embedded one (sha256 \(DemoPretrained.sha256.prefix(16))…)")
+            return url
+        }
         let model = TrainableViT(config: settings.encoder, seed: 0)
-        let head = try RandomHead.make(classes: FashionTask.fashionClasses.count, dim: settings.encoder.outputDim, seed: 0)
+        let head = try RandomHead.make(classes: DemoSuite.pretrainClasses.count, dim: settings.encoder.outputDim, seed: 0)
         let data = try trainingSet(.custom(DemoData.pretrainName), .train)
         let tuner = try FineTuner(model: model, head: head, data: data, recipe: recipe(epochs: nil, steps: settings.pretrainSteps, seed: 0, learningRate: settings.learningRate))
-        log("pre-training: \(settings.encoder), \(tuner.totalSteps) steps of \(settings.batchSize) on \(data.count) upright images")
-        try tuner.train(logEvery: max(1, tuner.totalSteps / 5)) { e in
+        log("pre-training: \(settings.encoder), \(tuner.totalSteps) steps of \(settings.batchSize) on \(data.count) images of \(DemoSuite.pretrainClasses.count) classes")
+        let bar = tuner.totalSteps >= 1000 ? max(1, tuner.totalSteps / 20) : max(1, tuner.totalSteps / 5)
+        try tuner.train(logEvery: bar) { e in
             self.log(String(format: "  step %d/%d  loss %.3f  acc %.3f  %.0f img/s", e.step, e.totalSteps, e.loss, e.accuracy, e.imagesPerSecond))
         }
         let val = try tuner.evaluate(trainingSet(.custom(DemoData.pretrainName), .val))
         log(String(format: "pre-training: validation accuracy %.3f", val.accuracy))
         try model.save(to: url, extra: [])
+        log("pre-trained model: \(url.path), sha256 \(try DemoPretrained.digest(of: url)) (to embed it: copy it to Sources/Demo/Resources/pretrained.safetensors and set DemoPretrained.sha256)")
         return url
     }
 
-    /// Per task, the frozen "zero-shot" head: unit class prototypes of θ0's features × 100.
+    /// Per task, the frozen "zero-shot" head: unit means of θ0's features of the class's
+    /// canonical depictions (``DemoData/canonicalFolder``) × 100, the analogue of CLIP's heads
+    /// built from prompts: they name the class, they were not fitted to the task's images.
     func buildHeads(theta0: URL) throws {
         let encoder = try VisionTransformer(checkpoint: theta0)
         let pre = CLIPPreprocessor(size: settings.encoder.imageSize)
+        let canonical = dataLocation.appendingPathComponent(DemoData.canonicalFolder)
         for task in tasks {
             let url = layout.headURL(.custom(task.name), format: .safetensors)
             if FileManager.default.fileExists(atPath: url.path) { continue }
-            let split = try decode(.custom(task.name), .train)
-            let n = min(split.images.count, 2000)
-            let pixels = Tensor(shape: [n, 3, pre.size, pre.size], scalars: pre.preprocessBatch(Array(split.images.prefix(n))))
+            let split = try DecodedSplit(try TaskLoader.load(.custom(task.name), dataLocation: canonical), split: .test)
+            let n = split.images.count
+            let pixels = Tensor(shape: [n, 3, pre.size, pre.size], scalars: pre.preprocessBatch(split.images))
             let features = try encoder.encode(pixels, batchSize: 256)
             let d = settings.encoder.outputDim, c = task.classNames.count
             var sums = [Double](repeating: 0, count: c * d)
@@ -133,7 +147,7 @@ public final class DemoPipeline: @unchecked Sendable {
             }
             try ClassificationHead(weight: Tensor(shape: [c, d], scalars: weight)).save(to: url)
         }
-        log("heads: class prototypes of θ0's features for \(tasks.count) tasks")
+        log("heads: class means of θ0's features of each class's canonical depictions for \(tasks.count) tasks")
     }
 
     /// Per task: θ0 written as `{X}Val/nonlinear_zeroshot`, fine-tuned under the frozen head, written as `nonlinear_finetuned`.
@@ -151,15 +165,26 @@ public final class DemoPipeline: @unchecked Sendable {
             let head = try ClassificationHead(checkpoint: layout.headURL(name, format: .safetensors))
             let data = try trainingSet(.custom(task.name), .train)
             let tuner = try FineTuner(model: model, head: head, data: data,
-                                      recipe: recipe(epochs: settings.finetuneEpochs, steps: nil, seed: UInt64(t + 1), learningRate: settings.finetuneLearningRate))
+                                      recipe: recipe(epochs: settings.finetuneEpochs, steps: nil, seed: UInt64(100 * settings.seed + t + 1), learningRate: settings.finetuneLearningRate))
+            let validation = try trainingSet(.custom(task.name), .val)
             let start = Date()
-            try tuner.train(logEvery: tuner.totalSteps) { _ in }
-            let val = try tuner.evaluate(trainingSet(.custom(task.name), .val))
-            log(String(format: "fine-tuned %@: %d steps, %.0f s, validation accuracy %.3f", task.name, tuner.totalSteps,
-                       Date().timeIntervalSince(start), val.accuracy))
+            var curve = [try tuner.evaluate(validation).accuracy]
+            for epoch in 1...settings.finetuneEpochs {
+                try tuner.train(until: epoch * tuner.batchesPerEpoch, logEvery: tuner.totalSteps) { _ in }
+                curve.append(try tuner.evaluate(validation).accuracy)
+            }
+            log(String(format: "fine-tuned %@: %d steps, %.0f s, validation accuracy %@", task.name, tuner.totalSteps,
+                       Date().timeIntervalSince(start), curve.map { String(format: "%.3f", $0) }.joined(separator: " → ")))
+            let json = try JSONSerialization.data(withJSONObject: ["epochs": settings.finetuneEpochs, "validation_accuracy": curve], options: [.sortedKeys])
+            let file = try AtomicFile(url: curveURL(name))
+            try file.write([UInt8](json), at: 0)
+            try file.commit()
             try model.save(to: finetuned, extra: [])
         }
     }
+
+    /// Where a task's training curve is kept (validation accuracy before and after each epoch).
+    func curveURL(_ name: TaskName) -> URL { layout.taskFolder(name).appendingPathComponent("finetune_curve.json") }
 
     /// The merge rows (each run plain and with LiNeS), in the report's order; Consensus follows
     /// (it needs the TALL masks run first).
@@ -203,7 +228,14 @@ public final class DemoPipeline: @unchecked Sendable {
         if let obj = (try? JSONValue(contentsOf: ftURL))?.object {
             results.finetunedAccuracy = Dictionary(obj.compactMap { e in e.value.double.map { (e.key, $0) } }, uniquingKeysWith: { _, b in b })
         }
+        for task in tasks {
+            if let data = try? Data(contentsOf: curveURL(.custom(task.name))),
+               let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let curve = obj["validation_accuracy"] as? [Double] {
+                results.curves[task.name] = curve
+            }
+        }
         results.layerCount = settings.encoder.layers
+        results.seed = settings.seed
         return results
     }
 }

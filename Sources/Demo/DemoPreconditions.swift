@@ -23,6 +23,9 @@ public struct DemoPreconditions: Sendable {
     /// for forgetting to count as clear.
     public static let maxZeroShotShare = 0.75
     public static let minForgetting = 0.02
+    /// The largest mean gain of validation accuracy over the last third of the fine-tuning epochs
+    /// for the fine-tuned models to count as converged.
+    public static let maxLateGain = 0.015
 
     public init(_ r: DemoResults) {
         let names = r.tasks.map(\.name)
@@ -40,6 +43,22 @@ public struct DemoPreconditions: Sendable {
                             requirement: "mean zero-shot test accuracy ≤ \(Int(100 * Self.maxZeroShotShare)) % of each task's fine-tuned one",
                             measured: share.map { "zero-shot reaches \(pct($0)) of fine-tuned" } ?? "not measured",
                             holds: share.map { $0 <= Self.maxZeroShotShare }))
+
+        // 1b. Fine-tuning converged: the last third of the epochs adds little.
+        let gains = names.compactMap { n -> Double? in
+            guard let c = r.curves[n], c.count >= 4 else { return nil }
+            let e = c.count - 1, from = e - max(1, e / 3)
+            return c[e] - c[from]
+        }
+        if gains.count == names.count, let g = mean(gains) {
+            let e = (r.curves.values.first?.count ?? 1) - 1
+            checks.append(Check(name: "fine-tuning converged",
+                                requirement: "validation accuracy gains at most \(String(format: "%.1f", 100 * Self.maxLateGain)) points on average over the last third of the \(e) epochs",
+                                measured: String(format: "%+.2f points (largest %+.2f)", 100 * g, 100 * (gains.max() ?? g)),
+                                holds: g <= Self.maxLateGain))
+        } else {
+            checks.append(Check(name: "fine-tuning converged", requirement: "a training curve per task", measured: "not measured", holds: nil))
+        }
 
         // 2. Fine-tuning forgets: the other tasks' accuracy falls below zero-shot's.
         let zsTest = names.map { DemoResults.value(r.zeroshot, "test", $0 + ":top1") }

@@ -31,6 +31,10 @@ public struct DemoResults: Sendable {
     public var singleTask: [SingleTask] = []
     /// `nonlinear_ft_accuracies.json`: the fine-tuned models' accuracies (`XVal`, `X`).
     public var finetunedAccuracy: [String: Double] = [:]
+    /// Per task, the fine-tuning curve: validation accuracy before and after each epoch.
+    public var curves: [String: [Double]] = [:]
+    /// The fine-tuning seeds' offset (``DemoSettings/seed``).
+    public var seed = 0
     /// L, the encoder's residual blocks.
     public var layerCount = 0
     /// Wall time of each stage.

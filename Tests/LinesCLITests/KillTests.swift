@@ -235,8 +235,11 @@ struct KillTests {
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(Self.temporaries(in: dir).isEmpty, "\(Self.temporaries(in: dir))")
         // Every results file of the interrupted demo equals the uninterrupted one's.
-        let results = "quick-v1/results"
-        let a = dir.appendingPathComponent("killed-cache/\(results)"), b = dir.appendingPathComponent("clean-cache/\(results)")
+        func results(_ cache: String) -> URL {
+            let root = (try? fm.contentsOfDirectory(atPath: dir.appendingPathComponent(cache).path))?.first { $0.hasPrefix("quick-") } ?? "quick-"
+            return dir.appendingPathComponent("\(cache)/\(root)/results")
+        }
+        let a = results("killed-cache"), b = results("clean-cache")
         let files = (fm.enumerator(atPath: b.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".json") }.sorted()
         #expect(!files.isEmpty)
         for f in files {
