@@ -24,6 +24,9 @@ FT=()
 for t in $(seq 0 $((N - 1))); do FT+=("$DIR/task${t}Val/nonlinear_finetuned.pt"); done
 
 source Benchmarks/measure.sh
+# Every command starts with the inputs in the page cache: the authors' run (6 GB) evicts them, and
+# a cold read of the 3.6 GB would be timed in the next command otherwise.
+warm() { cat "$PT" "${FT[@]}" >/dev/null; }
 ratio() { [ -n "${WALL[$1]:-}" ] && [ -n "${WALL[$2]:-}" ] && awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" 'BEGIN{printf "%.2f", a/b}' || echo "n/a"; }
 mratio() { [ -n "${RSS[$1]:-}" ] && [ -n "${RSS[$2]:-}" ] && awk -v a="${RSS[$1]}" -v b="${RSS[$2]}" 'BEGIN{printf "%.3f", b/a}' || echo "n/a"; }
 
@@ -31,13 +34,13 @@ echo "== $N ViT-B/32 task vectors (.pt); $(nproc) cores, $(grep -m1 'model name'
 $(grep -o -w -m1 'avx512f' /proc/cpuinfo >/dev/null && echo AVX-512 || (grep -q -w avx2 /proc/cpuinfo && echo 'AVX2, no AVX-512' || echo 'no AVX2')); torch $(python3 -c 'import torch; print(torch.__version__)')"
 for m in $METHODS; do
   flag=${m/_/-}
-  measure "lines_$m" "$LINES" merge --method "$flag" --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_$m.safetensors"
-  measure "lines_${m}_lines" "$LINES" merge --method "$flag" --lines --beta 0.5 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_${m}_lines.safetensors"
+  warm; measure "lines_$m" "$LINES" merge --method "$flag" --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_$m.safetensors"
+  warm; measure "lines_${m}_lines" "$LINES" merge --method "$flag" --lines --beta 0.5 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_${m}_lines.safetensors"
   if [ -z "${SKIP_REFERENCE:-}" ]; then
-    measure "authors_$m" env THREADS="$(nproc)" python3 Benchmarks/svd_bench_reference.py "$m" --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/authors_$m.safetensors"
+    warm; measure "authors_$m" env THREADS="$(nproc)" python3 Benchmarks/svd_bench_reference.py "$m" --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/authors_$m.safetensors"
   fi
 done
-measure lines_sum "$LINES" merge --method sum --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_sum.safetensors"
+warm; measure lines_sum "$LINES" merge --method sum --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_sum.safetensors"
 measure lines_dare "$LINES" merge --method dare --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_dare.safetensors"
 measure lines_breadcrumbs "$LINES" merge --method breadcrumbs --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_breadcrumbs.safetensors"
 echo "== ratios (authors / lines: time, and lines' share of the authors' peak RSS)"

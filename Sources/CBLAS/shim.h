@@ -18,3 +18,6 @@ void dstemr_(const char *jobz, const char *range, const int *n, double *d, doubl
 void dormtr_(const char *side, const char *uplo, const char *trans, const int *m, const int *n, const double *a,
              const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork,
              int *info, size_t side_len, size_t uplo_len, size_t trans_len);
+void dsterf_(const int *n, double *d, double *e, int *info);
+void dstein_(const int *n, const double *d, const double *e, const int *m, const double *w, const int *iblock,
+             const int *isplit, double *z, const int *ldz, double *work, int *iwork, int *ifail, int *info);

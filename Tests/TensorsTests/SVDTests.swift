@@ -65,4 +65,65 @@ struct SymmetricEigenTests {
         #expect(try SymmetricEigen([2, 0, 0, 5], n: 2).values == [5, 2])
         #expect(throws: SymmetricEigen.Failure.nonFinite(n: 1)) { try SymmetricEigen([.infinity], n: 1) }
     }
+
+    /// ‖A·e − λ·e‖∞ over the pairs, and the largest |e_iᵀe_j − δ_ij|.
+    static func residuals(_ a: [Double], n: Int, _ e: SymmetricEigen) -> (residual: Double, orthogonality: Double) {
+        let k = e.values.count
+        guard e.vectors.allSatisfy(\.isFinite), e.values.allSatisfy(\.isFinite) else { return (.infinity, .infinity) }
+        var residual = 0.0, orthogonality = 0.0
+        for j in 0..<k {
+            for i in 0..<n {
+                var av = 0.0
+                for c in 0..<n { av += a[i * n + c] * e.vectors[j * n + c] }
+                residual = max(residual, abs(av - e.values[j] * e.vectors[j * n + i]))
+            }
+            for l in 0..<k {
+                var dot = 0.0
+                for i in 0..<n { dot += e.vectors[j * n + i] * e.vectors[l * n + i] }
+                orthogonality = max(orthogonality, abs(dot - (j == l ? 1 : 0)))
+            }
+        }
+        return (residual, orthogonality)
+    }
+
+    @Test("the k largest pairs (inverse iteration): the full decomposition's top k, orthonormal, on a Gram matrix, a repeated top eigenvalue, a split matrix and a zero one")
+    func largest() throws {
+        let n = 40, k = 7
+        let b = SVDTests.random(n, 60, seed: 9).map(Double.init)
+        var gram = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for c in 0..<60 { gram[i * n + j] += b[i * 60 + c] * b[j * 60 + c] } } }
+        let full = try SymmetricEigen(gram, n: n), top = try SymmetricEigen(gram, n: n, largest: k)
+        #expect(top.values.count == k && top.vectors.count == k * n)
+        for j in 0..<k {
+            #expect(abs(top.values[j] - full.values[j]) < 1e-12 * full.values[0])
+            let dot = (0..<n).reduce(0.0) { $0 + top.vectors[j * n + $1] * full.vectors[j * n + $1] }
+            #expect(abs(abs(dot) - 1) < 1e-10, "vector \(j)")
+        }
+        let r = Self.residuals(gram, n: n, top)
+        #expect(r.residual < 1e-12 * full.values[0] && r.orthogonality < 1e-12)
+        // Q·diag(5, 5, 5, 3, 1, …)·Qᵀ: the repeated top value's vectors are any orthonormal basis of its space.
+        var q = [Double](repeating: 0, count: n * n)
+        let spectrum = (0..<n).map { $0 < 3 ? 5.0 : ($0 == 3 ? 3 : 1 / Double($0)) }
+        for i in 0..<n { for j in 0..<n { for c in 0..<n { q[i * n + j] += full.vectors[c * n + i] * spectrum[c] * full.vectors[c * n + j] } } }
+        let repeated = try SymmetricEigen(q, n: n, largest: 4)
+        #expect(repeated.values.enumerated().allSatisfy { abs($1 - [5, 5, 5, 3][$0]) < 1e-12 })
+        let rr = Self.residuals(q, n: n, repeated)
+        #expect(rr.residual < 1e-12 && rr.orthogonality < 1e-12)
+        // Two diagonal blocks (the tridiagonal form splits) and the zero matrix (inverse iteration
+        // gives NaN there, MRRR answers): finite, orthonormal pairs.
+        var split = [Double](repeating: 0, count: n * n)
+        for i in 0..<20 { for j in 0..<20 { split[i * n + j] = gram[i * n + j]; split[(i + 20) * n + j + 20] = 2 * gram[i * n + j] } }
+        let rs = Self.residuals(split, n: n, try SymmetricEigen(split, n: n, largest: k))
+        #expect(rs.residual < 1e-11 * full.values[0] && rs.orthogonality < 1e-12)
+        // Rank 3 with k = 7: four of the wanted pairs share the eigenvalue 0.
+        var low = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for c in 0..<3 { low[i * n + j] += b[i * 60 + c] * b[j * 60 + c] } } }
+        let lowTop = try SymmetricEigen(low, n: n, largest: k)
+        let rl = Self.residuals(low, n: n, lowTop)
+        #expect(rl.residual < 1e-12 * lowTop.values[0] && rl.orthogonality < 1e-12)
+        let zero = [Double](repeating: 0, count: n * n)
+        let z = try SymmetricEigen(zero, n: n, largest: k)
+        #expect(z.values == [Double](repeating: 0, count: k))
+        #expect(Self.residuals(zero, n: n, z).orthogonality < 1e-12)
+    }
 }

@@ -4,14 +4,24 @@
 /// get `sum(tvs) / T`.
 struct IsoCMerge: TaskVectorTensorMerge {
     func merge(_ taus: UnsafeBufferPointer<Float>, taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
-        var mean = TaskVectorMatrices.sum(taus, taskCount: T)
+        var summed = TaskVectorMatrices.sum(taus, taskCount: T)
         let d = Float(T)
-        mean.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] /= d } }
-        guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else { return mean }
-        mean.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] *= d } }
-        let summed = mean.withUnsafeBufferPointer { _Matrix(rows: shape[0], columns: shape[1], floats: $0) }
-        let f = try summed.polar(method: "iso_c", key: name)
+        guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else {
+            summed.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] /= d } }
+            return summed
+        }
+        // (sum / T) · T, rounded in Float as the code's tensors are, straight into the Double matrix.
+        let matrix = summed.withUnsafeBufferPointer { p in
+            _Matrix(rows: shape[0], columns: shape[1], values: [Double](unsafeUninitializedCapacity: p.count) { v, count in
+                for j in 0..<p.count { v[j] = Double(p[j] / d * d) }
+                count = p.count
+            })
+        }
+        let f = try matrix.polar(method: "iso_c", key: name)
         let flat = f.s.reduce(0, +) / Double(f.s.count)
-        return f.q.values.map { Float($0 * flat) }
+        return [Float](unsafeUninitializedCapacity: f.q.values.count) { out, count in
+            f.q.values.withUnsafeBufferPointer { q in for j in 0..<q.count { out[j] = Float(q[j] * flat) } }
+            count = f.q.values.count
+        }
     }
 }

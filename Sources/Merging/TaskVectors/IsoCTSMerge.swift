@@ -75,9 +75,8 @@ struct IsoCTSMerge: TaskVectorTensorMerge {
         combinedU.place(columns: whole.u, at: at)
         combinedV.place(rows: whole.vt, at: at)
         for j in 0..<c { combinedS[at + j] = whole.s[j] }
-        let u = try combinedU.polar(method: "iso_cts", key: name).q
-        let v = try combinedV.polar(method: "iso_cts", key: name).q
         let flat = combinedS.reduce(0, +) / Double(r)
-        return u.times(v).values.map { Float($0 * flat) }
+        let ones = [Double](repeating: 1, count: r)
+        return try _Matrix.procrustesProduct(u: combinedU, scale: ones, v: combinedV, method: "iso_cts", key: name).values.map { Float($0 * flat) }
     }
 }

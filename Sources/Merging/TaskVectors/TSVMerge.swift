@@ -22,8 +22,6 @@ struct TSVMerge: TaskVectorTensorMerge {
                 for j in 0..<k { sumS[t * k + j] = f.s[j] }
             }
         }
-        let u = try sumU.polar(method: "tsv", key: name).q
-        let v = try sumV.polar(method: "tsv", key: name).q
-        return u.scalingColumns(sumS).times(v).floats
+        return try _Matrix.procrustesProduct(u: sumU, scale: sumS, v: sumV, method: "tsv", key: name).floats
     }
 }

@@ -93,6 +93,19 @@ struct _Matrix {
         return gram
     }
 
+    /// AAᵀ whatever the shape (rows × rows, upper triangle only).
+    var gramUpperOfRows: _Matrix {
+        var gram = _Matrix(zeros: rows, rows)
+        if columns > 0 && rows > 0 {
+            values.withUnsafeBufferPointer { a in
+                gram.values.withUnsafeMutableBufferPointer { c in
+                    BLAS.dsyrk(transpose: false, n: rows, k: columns, a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: rows)
+                }
+            }
+        }
+        return gram
+    }
+
     /// The eigendecomposition of the symmetric matrix whose upper triangle `self` holds; with
     /// `largest`, at least that many greatest eigenpairs (only those when they are at most half:
     /// beyond that, all of them by divide and conquer cost less).
@@ -137,25 +150,62 @@ struct _Matrix {
         return out
     }
 
-    /// The nearest matrix with orthonormal columns (rows, for a wide matrix) in the Frobenius norm,
-    /// P·Qᵀ of the SVD P·Σ·Qᵀ — the orthogonal Procrustes step of TSV-M and Iso-CTS, `u @ vh` of
-    /// `torch.linalg.svd(x, full_matrices=False)` — as A·(AᵀA)^(−1/2) (or (AAᵀ)^(−1/2)·A), with
-    /// every singular value: σ = √λ of the Gram matrix, descending.
+    /// The inverse square root on its range of AᵀA (`ofRows` false: columns × columns, the right
+    /// factor, `self·W`) or of AAᵀ (`ofRows`: rows × rows, the left factor, `W·self`),
+    /// W = E_kᵀ·diag(1/σ)·E_k with both triangles filled, and the singular values σ = √λ of that
+    /// Gram matrix, descending. On the smaller side (AᵀA for a tall matrix), self·W or W·self is
+    /// the polar factor.
     ///
     /// Directions with σ ≤ 1e-7·σ₁ (beyond float32's resolution; exactly zero for the zero slots
     /// of TSV's bases) are left out: there the thin SVD's vectors are arbitrary, and in the merges
     /// they multiply a zero (or float32-noise) singular value.
-    func polar(method: String, key: String) throws(MergeError) -> (q: _Matrix, s: [Double]) {
-        let eigen = try gramEigen(method: method, key: key)
+    func inverseSquareRootOfGram(ofRows: Bool, method: String, key: String) throws(MergeError) -> (w: _Matrix, s: [Double]) {
+        let gram = ofRows ? gramUpperOfRows : gramUpperTransposed
+        let eigen = try gram.symmetricEigen(method: method, key: key)
         let n = eigen.n
         let s = eigen.values.map { max($0, 0).squareRoot() }
         let cutoff = (s.first ?? 0) * 1e-7
         let kept = s.firstIndex { $0 <= cutoff } ?? n
-        // W = E_kᵀ · diag(1/σ) · E_k: the inverse square root of the Gram matrix on its range.
-        let e = _Matrix(rows: kept, columns: n, values: Array(eigen.vectors[0..<(kept * n)]))
-        var scaled = e
-        for j in 0..<kept { for c in 0..<n { scaled.values[j * n + c] /= s[j] } }
-        let w = e.times(scaled, transposeSelf: true)
-        return (rows >= columns ? times(w) : w.times(self), s)
+        // F = diag(σ^(−1/2))·E_k, so W = FᵀF: a symmetric rank-k update, half the products of FᵀF by dgemm.
+        var f = _Matrix(rows: kept, columns: n, values: Array(eigen.vectors[0..<(kept * n)]))
+        for j in 0..<kept {
+            let scale = 1 / s[j].squareRoot()
+            for c in 0..<n { f.values[j * n + c] *= scale }
+        }
+        var w = f.gramUpperTransposed
+        w.mirrorUpperTriangle()
+        return (w, s)
+    }
+
+    /// Copies the upper triangle onto the lower one (a square matrix).
+    mutating func mirrorUpperTriangle() {
+        let n = rows
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0..<n { for j in (i + 1)..<n { v[j * n + i] = v[i * n + j] } }
+        }
+    }
+
+    /// The nearest matrix with orthonormal columns (rows, for a wide matrix) in the Frobenius norm,
+    /// P·Qᵀ of the SVD P·Σ·Qᵀ — the orthogonal Procrustes step of TSV-M and Iso-CTS, `u @ vh` of
+    /// `torch.linalg.svd(x, full_matrices=False)` — as A·(AᵀA)^(−1/2) (or (AAᵀ)^(−1/2)·A), with
+    /// every singular value (``inverseSquareRootOfGram(ofRows:method:key:)``, which says which
+    /// directions are left out).
+    func polar(method: String, key: String) throws(MergeError) -> (q: _Matrix, s: [Double]) {
+        let tall = rows >= columns
+        let (w, s) = try inverseSquareRootOfGram(ofRows: !tall, method: method, key: key)
+        return (tall ? times(w) : w.times(self), s)
+    }
+
+    /// polar(u) · diag(scale) · polar(v) for u (m×r, m ≥ r) and v (r×n, n ≥ r) — TSV-M's and
+    /// Iso-CTS's reassembly U⊥·diag(S)·V⊥ᵀ — as u · (W_u·diag(scale)·W_v) · v with the r×r factors
+    /// multiplied first and the cheaper end next, so that neither orthogonalized basis is formed:
+    /// one m×r×n product where the plain order makes two large ones more.
+    static func procrustesProduct(u: _Matrix, scale: [Double], v: _Matrix, method: String, key: String) throws(MergeError) -> _Matrix {
+        precondition(u.columns == v.rows && scale.count == u.columns && u.rows >= u.columns && v.columns >= v.rows, "Procrustes shapes")
+        let wu = try u.inverseSquareRootOfGram(ofRows: false, method: method, key: key).w
+        let wv = try v.inverseSquareRootOfGram(ofRows: true, method: method, key: key).w
+        let middle = wu.scalingColumns(scale).times(wv)
+        // u·(middle·v) costs 2r²n + 2mrn, (u·middle)·v 2mr² + 2mrn.
+        return v.columns <= u.rows ? u.times(middle.times(v)) : u.times(middle).times(v)
     }
 }
