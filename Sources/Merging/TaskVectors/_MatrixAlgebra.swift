@@ -66,40 +66,23 @@ struct _Matrix {
 
     /// The Gram matrix of the smaller side, AᵀA for a tall matrix, AAᵀ for a wide one (min × min,
     /// row-major, upper triangle only: `dsyrk`).
-    var gramUpper: _Matrix {
-        let tall = rows >= columns
-        let n = min(rows, columns)
-        var gram = _Matrix(zeros: n, n)
-        if n > 0 {
-            values.withUnsafeBufferPointer { a in
-                gram.values.withUnsafeMutableBufferPointer { c in
-                    BLAS.dsyrk(transpose: tall, n: n, k: max(rows, columns), a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: n)
-                }
-            }
-        }
-        return gram
-    }
+    var gramUpper: _Matrix { gram(ofColumns: rows >= columns) }
 
     /// AᵀA whatever the shape (columns × columns, upper triangle only).
-    var gramUpperTransposed: _Matrix {
-        var gram = _Matrix(zeros: columns, columns)
-        if columns > 0 && rows > 0 {
-            values.withUnsafeBufferPointer { a in
-                gram.values.withUnsafeMutableBufferPointer { c in
-                    BLAS.dsyrk(transpose: true, n: columns, k: rows, a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: columns)
-                }
-            }
-        }
-        return gram
-    }
+    var gramUpperTransposed: _Matrix { gram(ofColumns: true) }
 
     /// AAᵀ whatever the shape (rows × rows, upper triangle only).
-    var gramUpperOfRows: _Matrix {
-        var gram = _Matrix(zeros: rows, rows)
-        if columns > 0 && rows > 0 {
+    var gramUpperOfRows: _Matrix { gram(ofColumns: false) }
+
+    /// AᵀA (`ofColumns`) or AAᵀ by `dsyrk`: the upper triangle only.
+    private func gram(ofColumns: Bool) -> _Matrix {
+        let n = ofColumns ? columns : rows
+        var gram = _Matrix(zeros: n, n)
+        if rows > 0 && columns > 0 {
             values.withUnsafeBufferPointer { a in
                 gram.values.withUnsafeMutableBufferPointer { c in
-                    BLAS.dsyrk(transpose: false, n: rows, k: columns, a: a.baseAddress!, lda: columns, c: c.baseAddress!, ldc: rows)
+                    BLAS.dsyrk(transpose: ofColumns, n: n, k: ofColumns ? rows : columns, a: a.baseAddress!, lda: columns,
+                               c: c.baseAddress!, ldc: n)
                 }
             }
         }
