@@ -26,7 +26,7 @@ public final class MappedFile: @unchecked Sendable {
         // A FIFO or a device would block the open or the read; only regular files are mapped.
         var pre = stat()
         if stat(url.path, &pre) == 0, (pre.st_mode & S_IFMT) != S_IFREG, (pre.st_mode & S_IFMT) != S_IFDIR {
-            throw CheckpointError.io(path: url.path, reason: "not a regular file (a FIFO, socket or device); give a checkpoint file")
+            throw CheckpointError.io(path: url.path, reason: "not a regular file (a FIFO, socket or device); give a regular file")
         }
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError.io(path: url.path, reason: String(cString: strerror(errno))) }

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import LinesZlib
 
@@ -38,8 +39,10 @@ struct ParquetFile {
     /// Reads the footer and the schema; `maxRows` bounds what the file may claim.
     init(url: URL, maxRows: Int = 1 << 24) throws {
         path = url.path
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw Failure(file: url.path, reason: "it cannot be read (\(error.localizedDescription))")
+        // Mapped under the SIGBUS guard: a file cut while it is read gives zeros, and the
+        // extraction's outputs are then not committed (`AtomicFile` checks the guard).
+        do { data = try MappedFile(url: url).data } catch let CheckpointError.io(_, reason) {
+            throw Failure(file: url.path, reason: "it cannot be read (\(reason))")
         }
         let name = url.path
         func fail(_ reason: String) -> Failure { Failure(file: name, reason: reason) }

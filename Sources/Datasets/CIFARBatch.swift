@@ -60,11 +60,9 @@ public struct CIFARBatch: Sendable {
     }
 
     static func unpickle(_ url: URL) throws -> PickleValue {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw DatasetError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+        try MappedFile.withContents(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) }) {
+            try SafeUnpickler(path: url.path, python2StringsAsBytes: true).load($0)
         }
-        return try data.withUnsafeBytes { try SafeUnpickler(path: url.path, python2StringsAsBytes: true).load($0) }
     }
 
     /// `dict[key]` with the key a Python 3 `str` or a Python 2 `str` read as bytes.

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// Decodes JPEG, PNG and binary PPM/PGM files to ``RGBImage``, exactly as Pillow's
@@ -24,13 +25,9 @@ public enum ImageDecoder {
     /// - Throws: ``ImageError`` naming the file: unreadable, empty, unsupported kind or variant,
     ///   truncated, corrupt or too large.
     public static func decode(contentsOf url: URL) throws -> RGBImage {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw ImageError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+        try MappedFile.withContents(of: url, unreadable: { ImageError.unreadable(file: url.path, reason: $0) }) {
+            try decode(bytes: $0, name: url.path)
         }
-        return try data.withUnsafeBytes { try decode(bytes: $0, name: url.path) }
     }
 
     /// Decodes an image held in memory; `name` is used in error messages only.

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// A MATLAB level-5 MAT-file (what `scipy.io.loadmat` reads; not v7.3/HDF5): its top-level
@@ -72,11 +73,10 @@ public struct MATFile: Sendable {
     /// Reads the MAT-file at `url`.
     /// - Throws: ``DatasetError`` naming the file: unreadable, not level 5, malformed, damaged compression.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw DatasetError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+        let bytes = try MappedFile.withContents(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) }) {
+            [UInt8]($0)
         }
-        try self.init(bytes: [UInt8](data), name: url.path)
+        try self.init(bytes: bytes, name: url.path)
     }
 
     /// Parses MAT-file bytes; `name` is used in error messages only.

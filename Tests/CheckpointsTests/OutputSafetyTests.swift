@@ -147,3 +147,50 @@ struct TruncatedMappingTests {
         #expect(b.scalars.suffix(1024).allSatisfy { $0 == 0 })
     }
 }
+
+@Suite("files read through the guarded map (datasets, caches)")
+struct GuardedContentsTests {
+    struct Unreadable: Error, CustomStringConvertible { var description: String }
+
+    func file(_ bytes: Int) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lines-guarded-\(UUID().uuidString).bin")
+        try Data((0..<bytes).map { UInt8(1 + $0 % 251) }).write(to: url)
+        return url
+    }
+
+    @Test("a file cut while it is read: the cut is reported, also in place of the body's own error, never a SIGBUS")
+    func cutWhileRead() throws {
+        let url = try file(1 << 20)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(try MappedFile.withContents(of: url, unreadable: { Unreadable(description: $0) }) { $0.reduce(0) { $0 + Int($1) } } > 0)
+        for bodyThrows in [false, true] {
+            try Data((0..<(1 << 20)).map { UInt8(1 + $0 % 251) }).write(to: url)
+            #expect {
+                try MappedFile.withContents(of: url, unreadable: { Unreadable(description: $0) }) { bytes -> Int in
+                    #expect(truncate(url.path, 8192) == 0)
+                    // Past the cut: zeros (the guard), which a parser would reject as malformed.
+                    let tail = bytes[(bytes.count - 16)...]
+                    if bodyThrows, tail.allSatisfy({ $0 == 0 }) { throw Unreadable(description: "malformed: zeros") }
+                    return Int(tail.reduce(0) { $0 + Int($1) })
+                }
+            } throws: { error in
+                "\(error)".contains("truncated while Lines was reading it (8192 bytes now, 1048576 bytes when opened)")
+            }
+        }
+    }
+
+    @Test("a FIFO is refused before it is opened (a read would block); the Data view outlives its MappedFile")
+    func fifoAndData() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("lines-guarded-\(UUID().uuidString).fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(at: fifo) }
+        #expect {
+            try MappedFile.withContents(of: fifo, unreadable: { Unreadable(description: $0) }) { $0.count }
+        } throws: { "\($0)".contains("not a regular file") }
+        let url = try file(10_000)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let data = try MappedFile(url: url).data
+        #expect(data == Data((0..<10_000).map { UInt8(1 + $0 % 251) }))
+        #expect(try MappedFile(url: try file(0)).data.isEmpty)
+    }
+}

@@ -181,3 +181,28 @@ struct SharedDataDecodingTests {
         }
     }
 }
+
+@Suite("dataset files that are not regular files")
+struct DatasetFileKindTests {
+    @Test("an image path that is a FIFO or a folder, a MAT or gzip path that is a FIFO: one sentence naming the file, no blocking read")
+    func notRegular() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lines-kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("image.png")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        #expect {
+            _ = try ImageDecoder.decode(contentsOf: fifo)
+        } throws: { error in
+            guard case let ImageError.unreadable(file, reason) = error else { return false }
+            return file == fifo.path && reason.contains("not a regular file")
+        }
+        #expect(throws: ImageError.self) { _ = try ImageDecoder.decode(contentsOf: dir) }
+        #expect {
+            _ = try MATFile(contentsOf: fifo)
+        } throws: { "\($0)".contains(fifo.path) && "\($0)".contains("not a regular file") }
+        #expect {
+            _ = try GzipDecoder.contents(of: fifo)
+        } throws: { "\($0)".contains(fifo.path) && "\($0)".contains("not a regular file") }
+    }
+}
