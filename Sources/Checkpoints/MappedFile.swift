@@ -1,4 +1,5 @@
 import CMapGuard
+import Tensors
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -84,8 +85,8 @@ public final class MappedFile: @unchecked Sendable {
         closedTruncated.withLock { $0.append((path, expected)) }
     }
 
-    private static let guarded = _Locked<[Int32: String]>([:])
-    private static let closedTruncated = _Locked<[(String, Int)]>([])
+    private static let guarded = Locked<[Int32: String]>([:])
+    private static let closedTruncated = Locked<[(String, Int)]>([])
 
     /// The bytes `range` of the file. - Precondition: `range` lies within the file.
     public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
@@ -133,17 +134,5 @@ public final class MappedFile: @unchecked Sendable {
         let end = (range.upperBound / page) * page
         if end > start { _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
         #endif
-    }
-}
-
-/// A value behind a lock (Foundation's `NSLock`; `Synchronization.Mutex` needs macOS 15).
-final class _Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

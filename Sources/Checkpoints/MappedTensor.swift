@@ -37,22 +37,16 @@ public struct MappedTensor: Sendable {
 /// Counts the tensor bytes one reader copies out of its mapped file into new buffers
 /// (``CheckpointReader/read(_:)``, ``CheckpointReader/readFloat(_:)``), so tests can check that a
 /// streaming merge copies none. Thread-safe.
-public final class CopiedBytes: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
+public final class CopiedBytes: Sendable {
+    private let total = Locked(0)
 
     public init() {}
 
     /// Bytes copied so far.
-    public var count: Int {
-        lock.lock(); defer { lock.unlock() }
-        return total
-    }
+    public var count: Int { total.withLock { $0 } }
 
     /// Adds `n` copied bytes.
-    public func add(_ n: Int) {
-        lock.lock(); total += n; lock.unlock()
-    }
+    public func add(_ n: Int) { total.withLock { $0 += n } }
 }
 
 extension MappedTensor {

@@ -89,21 +89,18 @@ public enum DemoData {
         /// `count` images drawn on all cores; `draw(i, &rng)` returns (label, image).
         func drawn(_ count: Int, key: [Int], _ draw: @escaping @Sendable (Int, inout SeededRandom) throws -> (Int, [UInt8])) throws -> Split {
             let chunk = 256, chunks = (count + chunk - 1) / chunk
-            let parts = ResultBox<Split>(count: chunks)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let parts = try Parallel.map(chunks) { c -> Split in
                 var split: Split = ([], [])
-                do {
-                    for i in (c * chunk)..<min(count, (c + 1) * chunk) {
-                        var rng = SeededRandom(seed: 0xDE40, key[0], key[1], i)
-                        let (label, image) = try draw(i, &rng)
-                        split.images += image
-                        split.labels.append(UInt8(label))
-                    }
-                    parts.set(c, .success(split))
-                } catch { parts.set(c, .failure(error)) }
+                for i in (c * chunk)..<min(count, (c + 1) * chunk) {
+                    var rng = SeededRandom(seed: 0xDE40, key[0], key[1], i)
+                    let (label, image) = try draw(i, &rng)
+                    split.images += image
+                    split.labels.append(UInt8(label))
+                }
+                return split
             }
             var all: Split = ([], [])
-            for r in parts.values { let p = try r.get(); all.images += p.images; all.labels += p.labels }
+            for p in parts { all.images += p.images; all.labels += p.labels }
             return all
         }
         if pretraining, let fonts {
@@ -172,13 +169,4 @@ func stableKey(_ name: String) -> Int {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
     return Int(truncatingIfNeeded: h >> 1)
-}
-
-/// Results written from concurrent iterations, one slot each.
-final class ResultBox<T>: @unchecked Sendable {
-    private var slots: [Result<T, Error>?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<T, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
-    var values: [Result<T, Error>] { slots.map { $0 ?? .failure(CancellationError()) } }
 }

@@ -30,6 +30,20 @@ public enum Parallel {
         }
     }
 
+    /// `body(i)` for every `i` in `0..<count` on up to `threadCount` threads, the results in index
+    /// order. When calls throw, the error of the lowest index is rethrown, once every call ended.
+    public static func map<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
+        let slots = Locked([Result<T, any Error>?](repeating: nil, count: count))
+        forEach(count) { i in
+            let result = Result { try body(i) }
+            slots.withLock { $0[i] = result }
+        }
+        return try slots.withLock { $0 }.map { slot in
+            guard let slot else { preconditionFailure("Parallel.map: an index was not run") }
+            return try slot.get()
+        }
+    }
+
     /// Runs `body(i)` for every `i` in `0..<count` on up to `threadCount` threads.
     @inlinable
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {

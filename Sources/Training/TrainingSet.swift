@@ -56,7 +56,7 @@ public struct TrainingSet: Sendable {
         let per = normalize.valuesPerImage
         let idx = Array(indices)
         let dst = SendablePointer(out)
-        try _forEachCollectingErrors(idx.count) { k in
+        _ = try Parallel.map(idx.count) { k in
             var rng = SeededRandom(seed: seed, 0xC12, epoch, position + k)
             let cropped = crop(try image(idx[k]), using: &rng)
             normalize.preprocess(cropped, into: dst.pointer + k * per)
@@ -68,26 +68,8 @@ public struct TrainingSet: Sendable {
     func evaluationPixels(_ range: Range<Int>, preprocess: CLIPPreprocessor, into out: UnsafeMutablePointer<Float>) throws {
         let per = preprocess.valuesPerImage
         let dst = SendablePointer(out)
-        try _forEachCollectingErrors(range.count) { k in
+        _ = try Parallel.map(range.count) { k in
             preprocess.preprocess(try image(range.lowerBound + k), into: dst.pointer + k * per)
         }
     }
-}
-
-/// `body(i)` for `i` in `0..<count` on ``Parallel`` threads; rethrows the error of the lowest index.
-func _forEachCollectingErrors(_ count: Int, _ body: (Int) throws -> Void) throws {
-    let errors = _ErrorSlots(count: count)
-    Parallel.forEach(count) { i in
-        do { try body(i) } catch { errors.set(i, error) }
-    }
-    if let error = errors.first { throw error }
-}
-
-/// Errors written by parallel workers, one slot each.
-private final class _ErrorSlots: @unchecked Sendable {
-    private var slots: [Error?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ e: Error) { lock.lock(); slots[i] = e; lock.unlock() }
-    var first: Error? { lock.lock(); defer { lock.unlock() }; return slots.lazy.compactMap { $0 }.first }
 }

@@ -32,11 +32,10 @@ struct _StreamedTaskArithmetic {
     static let windowOutcomes = WindowOutcomes()
 
     /// Counts of windows that held the cut and of those that missed it.
-    final class WindowOutcomes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var counts = (hits: 0, misses: 0)
-        func record(hit: Bool) { lock.lock(); if hit { counts.hits += 1 } else { counts.misses += 1 }; lock.unlock() }
-        var value: (hits: Int, misses: Int) { lock.lock(); defer { lock.unlock() }; return counts }
+    final class WindowOutcomes: Sendable {
+        private let counts = Locked((hits: 0, misses: 0))
+        func record(hit: Bool) { counts.withLock { if hit { $0.hits += 1 } else { $0.misses += 1 } } }
+        var value: (hits: Int, misses: Int) { counts.withLock { $0 } }
     }
 
     /// Whether `method` with `parameters` (a tensor's) is streamed.
