@@ -74,10 +74,10 @@ public struct SymmetricEigen: Sendable {
     }
 
     /// The `largest` greatest eigenpairs only, much cheaper than all of them when `largest` ≪ n:
-    /// the tridiagonal reduction (`dsytrd`), MRRR on the wanted index range (`dstemr`; `dsyevr`
-    /// itself falls back to bisection and inverse iteration for a partial range) and the
-    /// back-transformation of those vectors only (`dormtr`). `values` has `largest` entries,
-    /// descending, and `vectors` `largest` rows.
+    /// the tridiagonal reduction (`dsytrd`), every eigenvalue of the tridiagonal matrix (`dsterf`,
+    /// O(n²)), inverse iteration for the wanted vectors only (`dstein`; MRRR on the index range,
+    /// `dstemr`, when it fails) and the back-transformation of those vectors (`dormtr`). `values`
+    /// has `largest` entries, descending, and `vectors` `largest` rows.
     public init(_ a: [Double], n: Int, largest k: Int) throws(Failure) {
         guard n >= 0, a.count == n * n, k >= 0, k <= n else { throw .wrongCount(n: n, count: a.count) }
         guard n < 46_000 else { throw .tooLarge(n: n) }
