@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension MappedFile {
     /// The whole file as `Data`, without a copy. The bytes stay mapped, and under the SIGBUS guard
@@ -10,15 +15,37 @@ extension MappedFile {
                     deallocator: .custom { [self] _, _ in withExtendedLifetime(self) {} })
     }
 
-    /// Runs `body` over the bytes of the file at `url`, mapped under the SIGBUS guard, and checks
-    /// afterwards that the file did not shrink meanwhile: what `body` computed from zeros is never
-    /// returned. A FIFO or device is refused before it is opened (a read would block).
+    /// Files up to this size are read into memory by ``withContents(of:unreadable:_:)`` rather than
+    /// mapped: one `read` costs less than setting up and tearing down a map per small image.
+    static let readLimit = 1 << 20
+
+    /// Runs `body` over the bytes of the file at `url` and makes sure they are the file's: a file of
+    /// up to 1 MiB is read into memory (a file that shrinks meanwhile gives a short read), a larger
+    /// one mapped under the SIGBUS guard and checked afterwards, so that what `body` computed from
+    /// the zeros past a cut is never returned. A FIFO or device is refused before it is opened (a
+    /// read would block).
     ///
-    /// - Parameter unreadable: makes the caller's error from a reason: the file cannot be opened
-    ///   or mapped, is not a regular file, or shrank while `body` read it.
+    /// - Parameter unreadable: makes the caller's error from a reason: the file cannot be opened,
+    ///   read or mapped, is not a regular file, or shrank while it was read.
     /// - Throws: `unreadable(reason)` for those, or what `body` throws.
     public static func withContents<R>(of url: URL, unreadable: (String) -> any Error,
                                        _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let fd: Int32, size: Int
+        do { (fd, size) = try openRegular(url) } catch let CheckpointError.io(_, reason) { throw unreadable(reason) }
+        if size <= readLimit {
+            defer { close(fd) }
+            var bytes = [UInt8](repeating: 0, count: size)
+            var done = 0
+            while done < size {
+                let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { throw unreadable(String(cString: strerror(errno))) }
+                if n == 0 { throw unreadable("the file was truncated while Lines was reading it (\(done) bytes read, \(size) bytes when opened)") }
+                done += n
+            }
+            return try bytes.withUnsafeBytes(body)
+        }
+        close(fd)
         let file: MappedFile
         do { file = try MappedFile(url: url) } catch let CheckpointError.io(_, reason) { throw unreadable(reason) }
         func intact() throws {

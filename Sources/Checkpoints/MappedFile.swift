@@ -24,24 +24,38 @@ public final class MappedFile: @unchecked Sendable {
     /// - Throws: ``CheckpointError/io(path:reason:)`` when the file cannot be opened or mapped.
     public init(url: URL) throws {
         self.url = url
-        // A FIFO or a device would block the open or the read; only regular files are mapped.
-        var pre = stat()
-        if stat(url.path, &pre) == 0, (pre.st_mode & S_IFMT) != S_IFREG, (pre.st_mode & S_IFMT) != S_IFDIR {
-            throw CheckpointError.io(path: url.path, reason: "not a regular file (a FIFO, socket or device); give a regular file")
-        }
-        let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw CheckpointError.io(path: url.path, reason: String(cString: strerror(errno))) }
+        let (fd, size) = try Self.openRegular(url)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError.io(path: url.path, reason: String(cString: strerror(errno))) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw CheckpointError.io(path: url.path, reason: "is a directory") }
-        count = Int(st.st_size)
+        count = size
         if count == 0 { base = nil; return }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else { throw CheckpointError.io(path: url.path, reason: "mmap failed: \(String(cString: strerror(errno)))") }
         base = UnsafeRawPointer(p)
         guardSlot = lines_map_guard_register(p, count)
         if guardSlot >= 0 { Self.guarded.withLock { $0[guardSlot] = url.path } }
+    }
+
+    /// Opens `url` for reading after checking that it is a regular file (a FIFO or a device would
+    /// block the open or the read); the descriptor and the file's size.
+    /// - Throws: ``CheckpointError/io(path:reason:)``.
+    static func openRegular(_ url: URL) throws -> (fd: Int32, size: Int) {
+        var pre = stat()
+        if stat(url.path, &pre) == 0, (pre.st_mode & S_IFMT) != S_IFREG, (pre.st_mode & S_IFMT) != S_IFDIR {
+            throw CheckpointError.io(path: url.path, reason: "not a regular file (a FIFO, socket or device); give a regular file")
+        }
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw CheckpointError.io(path: url.path, reason: String(cString: strerror(errno))) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw CheckpointError.io(path: url.path, reason: reason)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw CheckpointError.io(path: url.path, reason: "is a directory")
+        }
+        return (fd, Int(st.st_size))
     }
 
     deinit {
