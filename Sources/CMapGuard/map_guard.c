@@ -84,3 +84,9 @@ long lines_map_guard_faults(int slot) {
 }
 
 long lines_map_guard_total_faults(void) { return atomic_load(&total_faults); }
+
+void lines_map_guard_forgive(int slot) {
+    if (slot < 0 || slot >= LINES_MAP_GUARD_SLOTS) return;
+    long faults = atomic_exchange(&slot_faults[slot], 0);
+    atomic_fetch_sub(&total_faults, faults);
+}

@@ -25,10 +25,14 @@ extension MappedFile {
     /// the zeros past a cut is never returned. A FIFO or device is refused before it is opened (a
     /// read would block).
     ///
-    /// - Parameter unreadable: makes the caller's error from a reason: the file cannot be opened,
-    ///   read or mapped, is not a regular file, or shrank while it was read.
+    /// - Parameters:
+    ///   - unreadable: makes the caller's error from a reason: the file cannot be opened, read or
+    ///     mapped, is not a regular file, or shrank while it was read.
+    ///   - dropsOnFailure: the caller drops everything it read when this throws (a cache that
+    ///     treats the file as a miss), so a cut need not fail the process's later commits
+    ///     (``checkNoneTruncated()``).
     /// - Throws: `unreadable(reason)` for those, or what `body` throws.
-    public static func withContents<R>(of url: URL, unreadable: (String) -> any Error,
+    public static func withContents<R>(of url: URL, unreadable: (String) -> any Error, dropsOnFailure: Bool = false,
                                        _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let fd: Int32, size: Int
         do { (fd, size) = try openRegular(url) } catch let CheckpointError.io(_, reason) { throw unreadable(reason) }
@@ -49,7 +53,10 @@ extension MappedFile {
         let file: MappedFile
         do { file = try MappedFile(url: url) } catch let CheckpointError.io(_, reason) { throw unreadable(reason) }
         func intact() throws {
-            do { try file.checkIntact() } catch let CheckpointError.io(_, reason) { throw unreadable(reason) }
+            do { try file.checkIntact() } catch let CheckpointError.io(_, reason) {
+                if dropsOnFailure { file.forgiveTruncation() }
+                throw unreadable(reason)
+            }
         }
         let result: R
         do { result = try body(file.allBytes) } catch {

@@ -88,6 +88,19 @@ public final class MappedFile: @unchecked Sendable {
         if let (path, size) = closedTruncated.withLock({ $0.first }) { throw truncationError(path, expected: size) }
     }
 
+    /// Forgets that this file was cut, for a reader that dropped everything it read from it (a
+    /// cache treating the file as a miss): nothing computed from the zeros can reach an output, so
+    /// ``checkNoneTruncated()`` need not fail later commits over it.
+    func forgiveTruncation() {
+        if guardSlot >= 0 { lines_map_guard_forgive(guardSlot) }
+    }
+
+    /// The files of this process cut while they were mapped and read (open or already closed).
+    static var truncatedPaths: [String] {
+        guarded.withLock { slots in slots.filter { lines_map_guard_faults($0.key) > 0 }.map(\.value) }
+            + closedTruncated.withLock { $0.map(\.0) }
+    }
+
     private static func truncationError(_ path: String, expected: Int?) -> CheckpointError {
         var now = stat()
         let size = stat(path, &now) == 0 ? "\(now.st_size) bytes now" : "gone now"

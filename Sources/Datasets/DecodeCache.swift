@@ -58,7 +58,7 @@ public enum DecodeCache {
     static func read(_ url: URL, dataset: TaskDataset, split: DatasetSplit) -> DecodedSplit? {
         // A cache file that cannot be read, or shrinks while it is read, is a miss.
         struct Unreadable: Error {}
-        return try? MappedFile.withContents(of: url, unreadable: { _ in Unreadable() }) { raw -> DecodedSplit? in
+        return try? MappedFile.withContents(of: url, unreadable: { _ in Unreadable() }, dropsOnFailure: true) { raw -> DecodedSplit? in
             guard raw.count >= 16, Array(raw.prefix(8)) == magic else { return nil }
             let count = Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
             guard count == dataset.count(split), count <= (raw.count - 16) / 16 else { return nil }

@@ -177,6 +177,21 @@ struct GuardedContentsTests {
                 "\(error)".contains("truncated while Lines was reading it (8192 bytes now, 2097152 bytes when opened)")
             }
         }
+        // The cut is remembered: later commits of this process fail naming the file.
+        #expect(MappedFile.truncatedPaths.contains(url.path))
+    }
+
+    @Test("a reader that drops what it read (a cache miss) does not leave the cut to fail later commits")
+    func cutAndDropped() throws {
+        let url = try file(2 << 20)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(throws: Unreadable.self) {
+            try MappedFile.withContents(of: url, unreadable: { Unreadable(description: $0) }, dropsOnFailure: true) { bytes -> Int in
+                #expect(truncate(url.path, 8192) == 0)
+                return Int(bytes[bytes.count - 1])
+            }
+        }
+        #expect(!MappedFile.truncatedPaths.contains(url.path))
     }
 
     @Test("a FIFO is refused before it is opened (a read would block); small files are read whole; the Data view outlives its MappedFile")

@@ -18,5 +18,8 @@ long lines_map_guard_faults(int slot);
 
 /// How many SIGBUS faults the guard absorbed in the whole process.
 long lines_map_guard_total_faults(void);
+/// Clears a slot's faults (and takes them off the process's total): for a reader that dropped
+/// everything it read from the mapping.
+void lines_map_guard_forgive(int slot);
 
 #endif
