@@ -22,10 +22,15 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Maps `url` read-only.
     /// - Throws: ``CheckpointError/io(path:reason:)`` when the file cannot be opened or mapped.
-    public init(url: URL) throws {
-        self.url = url
+    public convenience init(url: URL) throws {
         let (fd, size) = try Self.openRegular(url)
         defer { close(fd) }
+        try self.init(url: url, fd: fd, size: size)
+    }
+
+    /// Maps the open regular file `fd` (`size` bytes; ``openRegular(_:)``), which the caller closes.
+    init(url: URL, fd: Int32, size: Int) throws {
+        self.url = url
         count = size
         if count == 0 { base = nil; return }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)

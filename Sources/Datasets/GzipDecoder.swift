@@ -7,9 +7,7 @@ public enum GzipDecoder {
     /// gzip members are all inflated, as Python's `gzip.open` does), returned as they are otherwise.
     /// - Throws: ``DatasetError/unreadable(file:reason:)`` or ``DatasetError/corruptGzip(file:reason:)``.
     public static func contents(of url: URL) throws -> [UInt8] {
-        let bytes = try MappedFile.withContents(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) }) {
-            [UInt8]($0)
-        }
+        let bytes = try MappedFile.bytes(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) })
         guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return bytes }
         return try inflate(bytes, name: url.path)
     }

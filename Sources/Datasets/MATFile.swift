@@ -73,9 +73,7 @@ public struct MATFile: Sendable {
     /// Reads the MAT-file at `url`.
     /// - Throws: ``DatasetError`` naming the file: unreadable, not level 5, malformed, damaged compression.
     public init(contentsOf url: URL) throws {
-        let bytes = try MappedFile.withContents(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) }) {
-            [UInt8]($0)
-        }
+        let bytes = try MappedFile.bytes(of: url, unreadable: { DatasetError.unreadable(file: url.path, reason: $0) })
         try self.init(bytes: bytes, name: url.path)
     }
 

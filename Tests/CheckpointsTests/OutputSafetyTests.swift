@@ -208,6 +208,12 @@ struct GuardedContentsTests {
         let small = try MappedFile.withContents(of: url, unreadable: { Unreadable(description: $0) }) { Data($0) }
         #expect(small == Data((0..<10_000).map { UInt8(1 + $0 % 251) }))
         #expect(try MappedFile.withContents(of: try file(0), unreadable: { Unreadable(description: $0) }) { $0.count } == 0)
+        // `bytes(of:)`: the file's bytes whether read (≤ 1 MiB) or mapped, and a FIFO refused.
+        let big = try file(3 << 19)
+        defer { try? FileManager.default.removeItem(at: big) }
+        #expect(try MappedFile.bytes(of: url, unreadable: { Unreadable(description: $0) }) == [UInt8](small))
+        #expect(try MappedFile.bytes(of: big, unreadable: { Unreadable(description: $0) }) == (0..<(3 << 19)).map { UInt8(1 + $0 % 251) })
+        #expect { try MappedFile.bytes(of: fifo, unreadable: { Unreadable(description: $0) }) } throws: { "\($0)".contains("not a regular file") }
         let data = try MappedFile(url: url).data
         #expect(data == Data((0..<10_000).map { UInt8(1 + $0 % 251) }))
         #expect(try MappedFile(url: try file(0)).data.isEmpty)
