@@ -22,7 +22,8 @@ extension _Engine {
 
     /// One pass for a method computed tensor by tensor from the whole τ_t
     /// (``TaskVectorTensorMerge``): each tensor's τ_1…τ_T are gathered from the chunks
-    /// (memory: T × one tensor; tensors whose τ are all zero are never gathered and merge to
+    /// (memory: T × one tensor, one tensor for a ``SummedTaskVectorTensorMerge``, which gets only
+    /// their sum; tensors whose τ are all zero are never gathered and merge to
     /// zero, as every such method gives), merged, and written as θ0 + scale·τ_MTL (or the scaled
     /// τ_MTL alone). `scale(key)` returns (λ of the key, optional outer coefficient after it).
     /// - Parameter asF32: write every tensor as F32 (a temporary τ_MTL), not in θ0's dtypes.
@@ -43,6 +44,18 @@ extension _Engine {
         return count < 4 * threads + 2 && held + bytes <= 1 << 30
     }
 
+    /// Whether some θ_t differs from θ0 in chunk `c`: the tasks checked on all cores for a large
+    /// chunk (a frozen tower is read whole from every task, on the stream thread alone otherwise).
+    static func anyDiffers(_ c: _Chunk, taskCount T: Int) -> Bool {
+        guard c.count >= 1 << 18, T > 1 else { return (0..<T).contains { _Lane.differ(c.tasks[$0], c.base, count: c.count) } }
+        let found = Locked(false)
+        DispatchQueue.concurrentPerform(iterations: T) { t in
+            if found.withLock({ $0 }) { return }
+            if _Lane.differ(c.tasks[t], c.base, count: c.count) { found.withLock { $0 = true } }
+        }
+        return found.withLock { $0 }
+    }
+
     /// One gathered tensor on its way to the output: its index, θ0, every τ_t (nil: all zero), and
     /// once merged, τ_MTL and ‖Σ_t τ_t‖₁.
     private final class _Pending: @unchecked Sendable {
@@ -51,6 +64,8 @@ extension _Engine {
         var taus: [Float]?
         var merged: [Float]?
         var summedNorm = 0.0
+        /// Whether any τ_t was non-zero, so that τ_MTL was computed (else it is zero).
+        var gathered = false
         var error: Error?
         init(key: Int, count: Int) {
             self.key = key
@@ -68,13 +83,16 @@ extension _Engine {
     private func gatherAndMerge(_ method: any TaskVectorTensorMerge, seed: UInt64, to output: URL, taskVectorOnly: Bool,
                                 tensors: [TensorInfo]?, scale: @escaping (String) -> (Float, Float?)) throws -> PerTensorStats {
         let T = self.T
+        // A merge that reads only Σ_t τ_t gets that sum, gathered in place of the T task vectors.
+        let summing = method as? any SummedTaskVectorTensorMerge
+        let rows = summing == nil ? T : 1
         var file = try _Output(url: output, inputs: inputs, tensors: tensors, allowInPlace: false)
         var stats = PerTensorStats()
         var current: _Pending?
         var queue: [_Pending] = []
         let lock = NSLock()
         var inFlight = 0, held = 0
-        func bytes(_ key: Int) -> Int { T * inputs.tensors[key].count * MemoryLayout<Float>.size }
+        func bytes(_ key: Int) -> Int { rows * inputs.tensors[key].count * MemoryLayout<Float>.size }
         let finished = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
         BLASThreads.setThreads(1)
@@ -105,13 +123,23 @@ extension _Engine {
             var nonZero = 0
             var values = p.merged ?? []
             p.merged = nil
-            values.withUnsafeMutableBufferPointer { v in
-                for j in 0..<n {
-                    norm += Double(abs(v[j]))
-                    var x = v[j] * lambda
-                    if let outer { x *= outer }
-                    if x != 0 { nonZero += 1 }
-                    v[j] = taskVectorOnly ? x : p.base[j] + x
+            p.base.withUnsafeBufferPointer { base in
+                values.withUnsafeMutableBufferPointer { v in
+                    guard p.gathered else {
+                        // τ = 0 throughout (the frozen text tower): every x is this one, and ‖0‖₁ adds nothing.
+                        var x = Float(0) * lambda
+                        if let outer { x *= outer }
+                        if x != 0 { nonZero += n }
+                        if taskVectorOnly { v.update(repeating: x) } else { for j in 0..<n { v[j] = base[j] + x } }
+                        return
+                    }
+                    norm = _Lane.l1(UnsafeBufferPointer(v))
+                    for j in 0..<n {
+                        var x = v[j] * lambda
+                        if let outer { x *= outer }
+                        if x != 0 { nonZero += 1 }
+                        v[j] = taskVectorOnly ? x : base[j] + x
+                    }
                 }
             }
             stats.normMerged += norm
@@ -125,23 +153,30 @@ extension _Engine {
                 var failure: Error?
                 var summed = 0.0
                 if let taus = p.taus {
+                    let n = info.count, tensorSeed = _Engine.tensorSeed(seed, name: info.name)
+                    if summing != nil {
+                        summed = taus.withUnsafeBufferPointer { _Lane.l1($0) }
+                    } else {
+                        // Σ_t τ_t in the same order per entry (t ascending), task by task so it vectorizes.
+                        var sums = Array(taus[0..<n])
+                        sums.withUnsafeMutableBufferPointer { s in
+                            taus.withUnsafeBufferPointer { all in
+                                for t in 1..<max(1, T) { let row = all.baseAddress! + t * n; for j in 0..<n { s[j] += row[j] } }
+                            }
+                            summed = _Lane.l1(UnsafeBufferPointer(s))
+                        }
+                    }
                     do {
-                        merged = try taus.withUnsafeBufferPointer { all in
-                            try method.merge(all, taskCount: T, name: info.name, shape: info.shape,
-                                             seed: _Engine.tensorSeed(seed, name: info.name))
+                        if let summing {
+                            merged = try summing.merge(summed: taus, taskCount: T, name: info.name, shape: info.shape, seed: tensorSeed)
+                        } else {
+                            merged = try taus.withUnsafeBufferPointer { all in
+                                try method.merge(all, taskCount: T, name: info.name, shape: info.shape, seed: tensorSeed)
+                            }
                         }
                         precondition(merged?.count == info.count, "a per-tensor merge returned \(merged?.count ?? 0) values for \(info.count)")
                     } catch {
                         failure = error
-                    }
-                    // Σ_t τ_t in the same order per entry (t ascending), task by task so it vectorizes.
-                    let n = info.count
-                    var sums = Array(taus[0..<n])
-                    sums.withUnsafeMutableBufferPointer { s in
-                        taus.withUnsafeBufferPointer { all in
-                            for t in 1..<max(1, T) { let row = all.baseAddress! + t * n; for j in 0..<n { s[j] += row[j] } }
-                        }
-                        for j in 0..<n { summed += Double(abs(s[j])) }
                     }
                 }
                 lock.lock()
@@ -171,19 +206,29 @@ extension _Engine {
                 guard let p = current else { return }
                 p.base.withUnsafeMutableBufferPointer { b in (b.baseAddress! + c.start).update(from: c.base, count: c.count) }
                 if p.taus == nil {
-                    var zero = true
-                    for t in 0..<T where zero {
-                        let f = c.tasks[t]
-                        for j in 0..<c.count where f[j] != c.base[j] { zero = false; break }
-                    }
-                    if zero { return }
+                    if !Self.anyDiffers(c, taskCount: T) { return }
                     // Filled chunk by chunk below; the chunks before this one held τ = 0.
-                    p.taus = [Float](unsafeUninitializedCapacity: T * n) { buffer, count in
-                        for t in 0..<T { (buffer.baseAddress! + t * n).initialize(repeating: 0, count: c.start) }
-                        count = T * n
+                    p.taus = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
+                        for t in 0..<rows { (buffer.baseAddress! + t * n).initialize(repeating: 0, count: c.start) }
+                        count = rows * n
                     }
                 }
                 p.taus!.withUnsafeMutableBufferPointer { taus in
+                    if summing != nil {
+                        // sum(tvs): 0 + τ_0 + τ_1 + … (the 0 turns a −0 into +0, as Python's sum does).
+                        // In tiles that stay in L1 while every task is added.
+                        let dst = taus.baseAddress! + c.start
+                        for tile in stride(from: 0, to: c.count, by: 4096) {
+                            let end = min(tile + 4096, c.count)
+                            let f = c.tasks[0]
+                            for j in tile..<end { dst[j] = 0 + (f[j] - c.base[j]) }
+                            for t in 1..<T {
+                                let f = c.tasks[t]
+                                for j in tile..<end { dst[j] += f[j] - c.base[j] }
+                            }
+                        }
+                        return
+                    }
                     for t in 0..<T {
                         let f = c.tasks[t], dst = taus.baseAddress! + t * n + c.start
                         for j in 0..<c.count { dst[j] = f[j] - c.base[j] }
@@ -194,9 +239,12 @@ extension _Engine {
                 let p = try current ?? begin(ki)
                 current = nil
                 queue.append(p)
+                p.gathered = p.taus != nil
                 if p.taus == nil {
-                    // τ = 0 merges to 0 (every per-tensor method gives it): nothing to compute.
-                    p.merged = [Float](repeating: 0, count: self.inputs.tensors[ki].count)
+                    // τ = 0 merges to 0 (every per-tensor method gives it): nothing to compute; `write`
+                    // fills every value.
+                    let n = self.inputs.tensors[ki].count
+                    p.merged = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
                 } else {
                     submit(p)
                 }

@@ -32,6 +32,12 @@ public struct SymmetricEigen: Sendable {
         }
     }
 
+    /// `count` values left uninitialized: LAPACK's workspaces, and buffers filled entirely
+    /// before they are read (the copies of the eigenvectors), without the memset of a zeroed array.
+    private static func workspace<T: BitwiseCopyable>(_ count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// Decomposes the symmetric matrix `a` (n × n values, row-major; only its upper triangle is
     /// read, as ``BLAS/dsyrk(n:k:a:lda:c:)`` writes it).
     public init(_ a: [Double], n: Int) throws(Failure) {
@@ -53,8 +59,8 @@ public struct SymmetricEigen: Sendable {
         dsyevd_(&jobz, &uplo, &nn, &z, &lda, &w, &query, &lwork, &iquery, &liwork, &info, 1, 1)
         #endif
         if info != 0 { throw .lapack(info: Int(info)) }
-        var work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
-        var iwork = [Int32](repeating: 0, count: max(1, Int(iquery)))
+        var work: [Double] = Self.workspace(max(1, Int(query.rounded(.up))))
+        var iwork: [Int32] = Self.workspace(max(1, Int(iquery)))
         lwork = Int32(work.count)
         liwork = Int32(iwork.count)
         #if canImport(Accelerate)
@@ -65,7 +71,7 @@ public struct SymmetricEigen: Sendable {
         if info != 0 { throw .lapack(info: Int(info)) }
         // LAPACK's column j (ascending λ) is row j of the row-major buffer; reverse to descending.
         values = w.reversed()
-        var v = [Double](repeating: 0, count: n * n)
+        var v: [Double] = Self.workspace(n * n)
         for j in 0..<n {
             let src = (n - 1 - j) * n
             for i in 0..<n { v[j * n + i] = z[src + i] }
@@ -95,7 +101,7 @@ public struct SymmetricEigen: Sendable {
         #else
         dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &query, &lwork, &info, 1)
         #endif
-        var work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
+        var work: [Double] = Self.workspace(max(1, Int(query.rounded(.up))))
         lwork = Int32(work.count)
         #if canImport(Accelerate)
         dsytrd_(&uplo, &nn, &reduced, &lda, &d, &e, &tau, &work, &lwork, &info)
@@ -129,8 +135,8 @@ public struct SymmetricEigen: Sendable {
             lwork = -1
             stemr(&query, &iquery)
             if info != 0 { throw .lapack(info: Int(info)) }
-            work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
-            var iwork = [Int32](repeating: 0, count: max(1, Int(iquery)))
+            work = Self.workspace(max(1, Int(query.rounded(.up))))
+            var iwork: [Int32] = Self.workspace(max(1, Int(iquery)))
             lwork = Int32(work.count)
             liwork = Int32(iwork.count)
             work.withUnsafeMutableBufferPointer { wp in iwork.withUnsafeMutableBufferPointer { ip in stemr(wp.baseAddress!, ip.baseAddress!) } }
@@ -145,7 +151,7 @@ public struct SymmetricEigen: Sendable {
         #else
         dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &query, &lwork, &info, 1, 1, 1)
         #endif
-        work = [Double](repeating: 0, count: max(1, Int(query.rounded(.up))))
+        work = Self.workspace(max(1, Int(query.rounded(.up))))
         lwork = Int32(work.count)
         #if canImport(Accelerate)
         dormtr_(&side, &uplo, &trans, &nn, &kk, &reduced, &lda, &tau, &z, &ldz, &work, &lwork, &info)
@@ -155,7 +161,7 @@ public struct SymmetricEigen: Sendable {
         if info != 0 { throw .lapack(info: Int(info)) }
         // Ascending from λ_{n−k}: reverse to descending; column j of z is row j here.
         values = w[0..<k].reversed()
-        var v = [Double](repeating: 0, count: k * n)
+        var v: [Double] = Self.workspace(k * n)
         for j in 0..<k {
             let src = (k - 1 - j) * n
             for i in 0..<n { v[j * n + i] = z[src + i] }

@@ -2,9 +2,9 @@
 /// summed task matrix M = Σ_t τ_t (computed as the code does, `sum(tvs) / T * T`) with its
 /// spectrum flattened to the mean singular value, τ_MTL = U · diag(mean(S)) · Vᵀ; other tensors
 /// get `sum(tvs) / T`.
-struct IsoCMerge: TaskVectorTensorMerge {
-    func merge(_ taus: UnsafeBufferPointer<Float>, taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
-        var summed = TaskVectorMatrices.sum(taus, taskCount: T)
+struct IsoCMerge: SummedTaskVectorTensorMerge {
+    func merge(summed: [Float], taskCount T: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
+        var summed = summed
         let d = Float(T)
         guard TaskVectorMatrices.isMatrix(name: name, shape: shape) else {
             summed.withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] /= d } }

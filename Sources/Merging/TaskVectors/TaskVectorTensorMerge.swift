@@ -9,6 +9,20 @@ protocol TaskVectorTensorMerge: Sendable {
     func merge(_ taus: UnsafeBufferPointer<Float>, taskCount: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float]
 }
 
+/// A per-tensor merge that reads only Σ_t τ_t (Iso-C): the engine gathers that sum, in Python's
+/// order (``TaskVectorMatrices/sum(_:taskCount:)``), instead of every τ_t — one tensor in memory
+/// instead of T, and no second pass over them.
+protocol SummedTaskVectorTensorMerge: TaskVectorTensorMerge {
+    /// τ_MTL of one tensor from `summed` = `sum(tvs)` = 0 + τ_0 + τ_1 + … in `Float`.
+    func merge(summed: [Float], taskCount: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float]
+}
+
+extension SummedTaskVectorTensorMerge {
+    func merge(_ taus: UnsafeBufferPointer<Float>, taskCount: Int, name: String, shape: [Int], seed: UInt64) throws(MergeError) -> [Float] {
+        try merge(summed: TaskVectorMatrices.sum(taus, taskCount: taskCount), taskCount: taskCount, name: name, shape: shape, seed: seed)
+    }
+}
+
 /// What the authors' SVD methods treat as a matrix, and how they combine everything else.
 enum TaskVectorMatrices {
     /// A 2-D tensor whose name does not contain `text_projection` (`len(shape) == 2 and

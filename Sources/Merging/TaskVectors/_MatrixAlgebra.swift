@@ -33,8 +33,9 @@ struct _Matrix {
         let m = transposeSelf ? columns : rows, k = transposeSelf ? rows : columns
         let n = transposeOther ? other.rows : other.columns
         precondition(k == (transposeOther ? other.columns : other.rows), "inner dimensions")
-        var out = _Matrix(zeros: m, n)
-        if m == 0 || n == 0 || k == 0 { return out }
+        if m == 0 || n == 0 || k == 0 { return _Matrix(zeros: m, n) }
+        // Uninitialized: `dgemm` with β = 0 sets every entry without reading it (BLAS's definition).
+        var out = _Matrix(rows: m, columns: n, values: [Double](unsafeUninitializedCapacity: m * n) { _, count in count = m * n })
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 out.values.withUnsafeMutableBufferPointer { c in
