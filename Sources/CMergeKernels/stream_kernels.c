@@ -3,6 +3,9 @@
 // C loop (the compiler vectorizes it for the target), chosen at run time. Every result is exact
 // integer or bit arithmetic: the three give the same bits.
 #include "CMergeKernels.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #pragma clang fp contract(off)
 
 #define LINES_BF16_LOOP                                                            \
@@ -58,6 +61,21 @@
     }                                                                              \
     return n;
 
+// TIES's pass over a tensor whose cut lies in a window of bins [lo, hi] of the bits' high half: the
+// bits in the window appended to `kept` (branch-free, as the histogram loop does) and those above it
+// counted, without the histogram's scattered increments.
+#define LINES_WINDOW_LOOP                                                          \
+    const uint32_t first = lo << 16, last = (hi << 16) | 0xFFFFu;                  \
+    int64_t n = 0, a = 0;                                                          \
+    for (int64_t i = 0; i < count; i++) {                                          \
+        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;                    \
+        kept[n] = b;                                                               \
+        n += (b - first) <= (last - first);                                        \
+        a += b > last;                                                             \
+    }                                                                              \
+    *above += a;                                                                   \
+    return n;
+
 #define LINES_SPLITMIX_LOOP                                                        \
     for (int64_t i = 0; i < count; i++) {                                          \
         uint64_t z = state + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;            \
@@ -77,6 +95,7 @@ static inline uint32_t lines_float_to_bits(float f) {
     return v.u;
 }
 
+static int64_t window_portable(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) { LINES_WINDOW_LOOP }
 static int64_t histogram_portable(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 static int64_t trim_portable(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 static void to_bf16_portable(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
@@ -90,6 +109,32 @@ __attribute__((target("avx2"))) static void to_bf16_avx2(const float *src, uint1
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void to_bf16_avx512(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
 __attribute__((target("avx2"))) static int64_t histogram_avx2(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t histogram_avx512(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
+__attribute__((target("avx2"))) static int64_t window_avx2(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) { LINES_WINDOW_LOOP }
+// Sixteen at a time: the window's lanes compressed in a register (a compressing store to memory is
+// microcoded on Zen 4) and stored whole, the count advanced by how many there were.
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")))
+static int64_t window_avx512(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
+    const uint32_t first = lo << 16, last = (hi << 16) | 0xFFFFu;
+    const __m512i magnitude = _mm512_set1_epi32(0x7FFFFFFF), vfirst = _mm512_set1_epi32((int)first),
+                  vlast = _mm512_set1_epi32((int)last);
+    int64_t n = 0, a = 0, i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512i b = _mm512_and_si512(_mm512_loadu_si512((const void *)(row + i)), magnitude);
+        __mmask16 in = _mm512_cmp_epu32_mask(b, vfirst, _MM_CMPINT_NLT) & _mm512_cmp_epu32_mask(b, vlast, _MM_CMPINT_LE);
+        __mmask16 up = _mm512_cmp_epu32_mask(b, vlast, _MM_CMPINT_NLE);
+        _mm512_storeu_si512((void *)(kept + n), _mm512_maskz_compress_epi32(in, b));
+        n += __builtin_popcount((unsigned)in);
+        a += __builtin_popcount((unsigned)up);
+    }
+    for (; i < count; i++) {
+        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;
+        kept[n] = b;
+        n += (b - first) <= (last - first);
+        a += b > last;
+    }
+    *above += a;
+    return n;
+}
 __attribute__((target("avx2"))) static int64_t trim_avx2(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t trim_avx512(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 __attribute__((target("avx2"))) static void uniform_avx2(uint64_t state, float *out, int64_t count) { LINES_SPLITMIX_LOOP }
@@ -114,6 +159,24 @@ int64_t lines_histogram_window(const float *row, int64_t count, int64_t *hist, u
     if (level == 1) return histogram_avx2(row, count, hist, lo, hi, kept);
 #endif
     return histogram_portable(row, count, hist, lo, hi, kept);
+}
+
+int64_t lines_window_select_at(int level, const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
+#if defined(__x86_64__)
+    if (level >= 2 && lines_merge_kernels_supported() >= 2) return window_avx512(row, count, lo, hi, kept, above);
+    if (level >= 1 && lines_merge_kernels_supported() >= 1) return window_avx2(row, count, lo, hi, kept, above);
+#endif
+    return window_portable(row, count, lo, hi, kept, above);
+}
+
+int64_t lines_window_select(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
+#if defined(__x86_64__)
+    static int level = -1;
+    if (level < 0) level = lines_merge_kernels_level();
+    if (level == 2) return window_avx512(row, count, lo, hi, kept, above);
+    if (level == 1) return window_avx2(row, count, lo, hi, kept, above);
+#endif
+    return window_portable(row, count, lo, hi, kept, above);
 }
 
 int64_t lines_trim_weighted(float *row, int64_t count, uint32_t cut, int64_t room, float w) {

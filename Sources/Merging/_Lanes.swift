@@ -93,6 +93,21 @@ enum _Lane {
         return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
     }
 
+    /// How many j < `count` have `a[j] != b[j]` (IEEE, as ``differ(_:_:count:)``), 8 lanes at a time.
+    static func countDiffering(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Int {
+        var lanes = _I8(repeating: 0), j = 0
+        while j + 8 <= count {
+            lanes &+= ones(load(a, j) .!= load(b, j))
+            j += 8
+        }
+        var n = sum(lanes)
+        while j < count {
+            if a[j] != b[j] { n += 1 }
+            j += 1
+        }
+        return n
+    }
+
     /// Whether `a[j] != b[j]` for some j < `count` (IEEE: a NaN differs from everything, −0 equals
     /// +0), 8 lanes at a time, stopping at the first block that differs.
     static func differ(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Bool {

@@ -85,6 +85,15 @@ void lines_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
 /// bits whose high half is in [lo, hi] appended to `kept` (room for count + 1). Returns how many.
 int64_t lines_histogram_window(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept);
 
+/// TIES's pass when the cut's bin is expected in [lo, hi] (lo ≤ hi): the magnitude bits of the
+/// entries whose high half is in [lo, hi] appended to `kept` (room for count + 16), and the entries
+/// above `hi`'s bin added to `*above`. Returns how many were kept. Every kernel set gives the same.
+int64_t lines_window_select(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above);
+
+/// ``lines_window_select`` with the kernel set `level` (0 portable, 1 AVX2, 2 AVX-512; capped at
+/// what the CPU runs), for the tests that compare them.
+int64_t lines_window_select_at(int level, const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above);
+
 /// TIES's trim of one model's deltas, weighted, in place: `row[i] = (kept ? row[i] : 0) · w`,
 /// kept where the magnitude's bits exceed `cut`, or equal it while `room` lasts (index order).
 /// Returns the room left.

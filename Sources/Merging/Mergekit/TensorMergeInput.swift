@@ -65,23 +65,39 @@ struct _LaneL1 {
 
     /// Adds entries `start ..< start + count` (their values `tau`, kept where `keep`).
     mutating func add(_ tau: UnsafePointer<Float>, keep: UnsafePointer<Bool>, start: Int, count: Int) {
+        add(tau, start: start, count: count, kept: { keep[$0] }) { j in
+            // 0 or 1 per byte → 0 or all ones per 64-bit lane.
+            0 &- SIMD8<Int64>(truncatingIfNeeded: UnsafeRawPointer(keep + j).loadUnaligned(as: SIMD8<UInt8>.self))
+        }
+    }
+
+    /// Adds entries `start ..< start + count` (their values `tau`), kept where `uniforms` < `probability`
+    /// (DARE's draws), without a mask in memory.
+    mutating func add(_ tau: UnsafePointer<Float>, uniforms: UnsafePointer<Float>, below probability: Float, start: Int, count: Int) {
+        let p = _F8(repeating: probability)
+        add(tau, start: start, count: count, kept: { uniforms[$0] < probability }) { j in
+            SIMD8<Int64>(truncatingIfNeeded: unsafeBitCast(_Lane.load(uniforms, j) .< p, to: _I8.self))
+        }
+    }
+
+    /// The lanes' sums: the entries up to the next multiple of 8 one by one, then eight at a time
+    /// (lane l gets entry j with (start + j) mod 8 = l, in index order, exactly as one by one),
+    /// then the tail. `mask(j)` is all ones in the lanes of j..<j+8 that are kept, else 0.
+    @inline(__always)
+    private mutating func add(_ tau: UnsafePointer<Float>, start: Int, count: Int, kept: (Int) -> Bool, mask: (Int) -> SIMD8<Int64>) {
         var j = 0
-        while j < count && (start + j) & 7 != 0 { one(tau[j], keep[j], lane: (start + j) & 7); j += 1 }
-        // Sixteen scalar accumulators (lane l in b_l, a_l), eight entries per step.
-        var b0 = before[0], b1 = before[1], b2 = before[2], b3 = before[3], b4 = before[4], b5 = before[5], b6 = before[6], b7 = before[7]
-        var a0 = after[0], a1 = after[1], a2 = after[2], a3 = after[3], a4 = after[4], a5 = after[5], a6 = after[6], a7 = after[7]
-        @inline(__always) func x(_ i: Int) -> Double { Double(abs(tau[i])) }
-        @inline(__always) func k(_ i: Int, _ v: Double) -> Double { keep[i] ? v : 0 }
+        while j < count && (start + j) & 7 != 0 { one(tau[j], kept(j), lane: (start + j) & 7); j += 1 }
+        var b = before, a = after
         while j + 8 <= count {
-            let x0 = x(j), x1 = x(j + 1), x2 = x(j + 2), x3 = x(j + 3), x4 = x(j + 4), x5 = x(j + 5), x6 = x(j + 6), x7 = x(j + 7)
-            b0 += x0; b1 += x1; b2 += x2; b3 += x3; b4 += x4; b5 += x5; b6 += x6; b7 += x7
-            a0 += k(j, x0); a1 += k(j + 1, x1); a2 += k(j + 2, x2); a3 += k(j + 3, x3)
-            a4 += k(j + 4, x4); a5 += k(j + 5, x5); a6 += k(j + 6, x6); a7 += k(j + 7, x7)
+            // |x| (the sign bit cleared, as `abs`) widened exactly; kept lanes as x, the others +0.
+            let x = SIMD8<Double>(_Lane.magnitude(_Lane.load(tau, j)))
+            b += x
+            a += unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt64>.self) & unsafeBitCast(mask(j), to: SIMD8<UInt64>.self), to: SIMD8<Double>.self)
             j += 8
         }
-        before = SIMD8(b0, b1, b2, b3, b4, b5, b6, b7)
-        after = SIMD8(a0, a1, a2, a3, a4, a5, a6, a7)
-        while j < count { one(tau[j], keep[j], lane: (start + j) & 7); j += 1 }
+        before = b
+        after = a
+        while j < count { one(tau[j], kept(j), lane: (start + j) & 7); j += 1 }
     }
 
     private mutating func one(_ t: Float, _ kept: Bool, lane: Int) {

@@ -9,11 +9,14 @@ import Tensors
 /// size, and the bytes are those of ``TaskArithmeticFamily/merge(_:)``.
 ///
 /// - No sparsification: one pass (decode, weighted deltas, merge, LiNeS, encode, write).
-/// - Magnitude (TIES): the cut of each model's top `density` of |δ| from a 2¹⁶-bin histogram of
-///   the magnitude bits' high half (pass 1), then of the low half inside the chosen bin (from the
-///   entries pass 1 kept in a window around an estimate from the first chunk, else pass 2), which
-///   gives ``_RankSelection/largestCut(_:count:)``'s bits and room exactly; the last pass keeps
-///   above the cut and the first `room` entries at it, in index order, as the whole-tensor code does.
+/// - Magnitude (TIES): the cut of each model's top `density` of |δ|, exactly
+///   ``_RankSelection/largestCut(_:count:)``'s bits and room. In a large tensor, a window of bins of
+///   the magnitude bits' high half is estimated from the first chunk; pass 1 keeps the window's
+///   entries and counts those above it (``lines_window_select``, no histogram), and when the cut
+///   falls inside, its bits follow from the kept entries alone. Otherwise (a small tensor, a miss,
+///   a window holding too many entries) a 2¹⁶-bin histogram of the high half, then of the low half
+///   inside the chosen bin, one pass each. The last pass keeps above the cut and the first `room`
+///   entries at it, in index order, as the whole-tensor code does.
 /// - Bernoulli (DARE): pass 1 draws each model's stream in index order and sums the L1 norms
 ///   (``_LaneL1``); pass 2 draws the same stream again and merges.
 ///
@@ -112,8 +115,7 @@ struct _StreamedTaskArithmetic {
         var scales = [Float?](repeating: nil, count: T)
         let probabilities = (0..<T).map { Float(p.parameter("density", model: $0)) }
         let uniform = UnsafeMutablePointer<Float>.allocate(capacity: tile)
-        let keep = UnsafeMutablePointer<Bool>.allocate(capacity: tile)
-        defer { uniform.deallocate(); keep.deallocate() }
+        defer { uniform.deallocate() }
         let rescale = p.flag("rescale")
         switch method.sparsification {
         case .magnitude:
@@ -147,45 +149,79 @@ struct _StreamedTaskArithmetic {
                         windows[t] = UInt32(max(0, bin - Self.windowHalfWidth))...UInt32(min((1 << 16) - 1, bin + Self.windowHalfWidth))
                     } }
                 }
+                // Pass 1: where a window was estimated, only its entries are kept and those above it
+                // counted (no histogram); elsewhere the histogram of the bits' high half.
                 var candidates = [[UInt32]](repeating: [], count: T)
                 let cap = n / 8
-                var high = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
-                let window = UnsafeMutablePointer<UInt32>.allocate(capacity: tile + 1)
+                var high = [[Int]](repeating: [], count: T), above = [Int](repeating: 0, count: T)
+                let histogrammed = (0..<T).map { ks[$0] != nil && windows[$0] == nil }
+                for t in 0..<T where histogrammed[t] { high[t] = [Int](repeating: 0, count: 1 << 16) }
+                let window = UnsafeMutablePointer<UInt32>.allocate(capacity: tile + 16)
                 defer { window.deallocate() }
+                func histogram(_ t: Int, _ row: UnsafePointer<Float>, _ c: Int) {
+                    high[t].withUnsafeMutableBufferPointer { h in
+                        h.baseAddress.map { base in
+                            // An empty window (lo > hi keeps nothing).
+                            _ = base.withMemoryRebound(to: Int64.self, capacity: h.count) { lines_histogram_window(row, Int64(c), $0, 1, 0, window) }
+                        }
+                    }
+                }
                 try sweep { _, c, _, d in
                     for t in 0..<T where ks[t] != nil {
                         let row = d + t * c
-                        // No window: an empty range (lo > hi keeps nothing).
-                        let (lo, hi) = windows[t].map { ($0.lowerBound, $0.upperBound) } ?? (1, 0)
-                        let count = high[t].withUnsafeMutableBufferPointer { h in
-                            h.baseAddress.map { base in
-                                base.withMemoryRebound(to: Int64.self, capacity: h.count) { Int(lines_histogram_window(row, Int64(c), $0, lo, hi, window)) }
-                            } ?? 0
+                        if let w = windows[t] {
+                            var a: Int64 = 0
+                            let count = Int(lines_window_select(row, Int64(c), w.lowerBound, w.upperBound, window, &a))
+                            above[t] += Int(a)
+                            candidates[t].append(contentsOf: UnsafeBufferPointer(start: window, count: count))
+                            if candidates[t].count > cap { windows[t] = nil; candidates[t] = [] }   // too many: a histogram pass instead
+                        } else if histogrammed[t] {
+                            histogram(t, row, c)
                         }
-                        guard windows[t] != nil else { continue }
-                        candidates[t].append(contentsOf: UnsafeBufferPointer(start: window, count: count))
-                        if candidates[t].count > cap { windows[t] = nil; candidates[t] = [] }   // too many: the second pass instead
                     }
                 }
                 var bins = [UInt32](repeating: 0, count: T), below = [Int](repeating: 0, count: T)
-                for t in 0..<T { if let k = ks[t] {
-                    let r = n - k
+                var low = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
+                var pending = [Bool](repeating: false, count: T), unhistogrammed = [Bool](repeating: false, count: T)
+                /// The cut's bin from a full histogram, and the low pass to come.
+                func fromHistogram(_ t: Int, rank r: Int) {
                     var b = 0, bin = 0
                     while b + high[t][bin] <= r { b += high[t][bin]; bin += 1 }
                     bins[t] = UInt32(bin); below[t] = b
-                } }
-                var low = [[Int]](repeating: [Int](repeating: 0, count: 1 << 16), count: T)
-                var pending = [Bool](repeating: false, count: T)
-                for t in 0..<T where ks[t] != nil {
-                    if let w = windows[t], w.contains(bins[t]) {
-                        for bits in candidates[t] where bits >> 16 == bins[t] { low[t][Int(bits & 0xFFFF)] += 1 }
-                        Self.windowOutcomes.record(hit: true)
-                    } else {
-                        pending[t] = true
-                        if windows[t] != nil { Self.windowOutcomes.record(hit: false) }
-                    }
+                    pending[t] = true
                 }
+                for t in 0..<T { if let k = ks[t] {
+                    let r = n - k
+                    if let w = windows[t] {
+                        // The entry of rank r (ascending) is in the window iff it has fewer than r
+                        // entries under the window and the window holds it.
+                        let inside = candidates[t].count, under = n - above[t] - inside
+                        if under <= r && r < under + inside {
+                            var counts = [Int](repeating: 0, count: Int(w.upperBound - w.lowerBound) + 1)
+                            for bits in candidates[t] { counts[Int((bits >> 16) - w.lowerBound)] += 1 }
+                            var b = under, bin = 0
+                            while b + counts[bin] <= r { b += counts[bin]; bin += 1 }
+                            bins[t] = w.lowerBound + UInt32(bin); below[t] = b
+                            for bits in candidates[t] where bits >> 16 == bins[t] { low[t][Int(bits & 0xFFFF)] += 1 }
+                            Self.windowOutcomes.record(hit: true)
+                        } else {
+                            Self.windowOutcomes.record(hit: false)
+                            unhistogrammed[t] = true
+                        }
+                    } else if histogrammed[t] {
+                        fromHistogram(t, rank: r)
+                    } else {
+                        unhistogrammed[t] = true   // its window was dropped during the pass
+                    }
+                } }
                 candidates = []
+                if unhistogrammed.contains(true) {
+                    for t in 0..<T where unhistogrammed[t] { high[t] = [Int](repeating: 0, count: 1 << 16) }
+                    try sweep { _, c, _, d in
+                        for t in 0..<T where unhistogrammed[t] { histogram(t, d + t * c, c) }
+                    }
+                    for t in 0..<T { if let k = ks[t], unhistogrammed[t] { fromHistogram(t, rank: n - k) } }
+                }
                 if pending.contains(true) {
                     try sweep { _, c, _, d in
                         for t in 0..<T where pending[t] {
@@ -218,8 +254,7 @@ struct _StreamedTaskArithmetic {
                 try sweep { s, c, _, d in
                     for t in 0..<T where drawn[t] {
                         randoms[t].uniforms(uniform, count: c)
-                        for j in 0..<c { keep[j] = uniform[j] < probabilities[t] }
-                        sums[t].add(d + t * c, keep: keep, start: s, count: c)
+                        sums[t].add(d + t * c, uniforms: uniform, below: probabilities[t], start: s, count: c)
                     }
                 }
                 for t in 0..<T where drawn[t] && rescale { scales[t] = sums[t].scale }
@@ -244,11 +279,10 @@ struct _StreamedTaskArithmetic {
                 } else if drawn[t] {
                     merging[t].uniforms(uniform, count: c)
                     let prob = probabilities[t]
-                    for j in 0..<c { keep[j] = uniform[j] < prob }
                     if let scale = scales[t] {
-                        for j in 0..<c { row[j] = ((keep[j] ? row[j] : 0) * scale) * w }
+                        for j in 0..<c { row[j] = ((uniform[j] < prob ? row[j] : 0) * scale) * w }
                     } else {
-                        for j in 0..<c { row[j] = (keep[j] ? row[j] : 0) * w }
+                        for j in 0..<c { row[j] = (uniform[j] < prob ? row[j] : 0) * w }
                     }
                 } else {
                     for j in 0..<c { row[j] = row[j] * w }
@@ -263,9 +297,7 @@ struct _StreamedTaskArithmetic {
                                                  lambda: lambda == 1 ? nil : l, into: out)
             }
             if let s = linesScale { for j in 0..<c { out[j] = b[j] + s * (out[j] - b[j]) } }
-            var differing = 0
-            for j in 0..<c { differing &+= out[j] != b[j] ? 1 : 0 }
-            changed += differing
+            changed += _Lane.countDiffering(out, b, count: c)
             let bytes: UnsafeRawBufferPointer
             if dtype == .f32 {
                 bytes = UnsafeRawBufferPointer(start: out, count: c * 4)
