@@ -109,7 +109,44 @@ __attribute__((target("avx2"))) static void to_bf16_avx2(const float *src, uint1
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void to_bf16_avx512(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
 __attribute__((target("avx2"))) static int64_t histogram_avx2(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t histogram_avx512(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
-__attribute__((target("avx2"))) static int64_t window_avx2(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) { LINES_WINDOW_LOOP }
+// AVX2 has no compress: lane indices from a table by the 8-bit mask (filled at load time), then a
+// permute, eight at a time; unsigned compares as signed ones with the sign bit flipped.
+static uint32_t window_compress[256][8];
+__attribute__((constructor)) static void fill_window_compress(void) {
+    for (int m = 0; m < 256; m++) {
+        int k = 0;
+        for (int l = 0; l < 8; l++) if (m & (1 << l)) window_compress[m][k++] = (uint32_t)l;
+        while (k < 8) window_compress[m][k++] = 0;
+    }
+}
+__attribute__((target("avx2,popcnt")))
+static int64_t window_avx2(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
+    const uint32_t first = lo << 16, last = (hi << 16) | 0xFFFFu;
+    const __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF), flip = _mm256_set1_epi32((int)0x80000000u),
+                  vfirst = _mm256_set1_epi32((int)first), span = _mm256_set1_epi32((int)((last - first) ^ 0x80000000u)),
+                  vlast = _mm256_set1_epi32((int)(last ^ 0x80000000u));
+    int64_t n = 0, a = 0, i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(row + i)), magnitude);
+        // (b − first) ≤ span unsigned; b > last unsigned.
+        __m256i outside = _mm256_cmpgt_epi32(_mm256_xor_si256(_mm256_sub_epi32(b, vfirst), flip), span);
+        __m256i up = _mm256_cmpgt_epi32(_mm256_xor_si256(b, flip), vlast);
+        unsigned in = (unsigned)(~_mm256_movemask_ps(_mm256_castsi256_ps(outside))) & 0xFFu;
+        unsigned high = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(up));
+        __m256i idx = _mm256_loadu_si256((const __m256i *)window_compress[in]);
+        _mm256_storeu_si256((__m256i *)(kept + n), _mm256_permutevar8x32_epi32(b, idx));
+        n += __builtin_popcount(in);
+        a += __builtin_popcount(high);
+    }
+    for (; i < count; i++) {
+        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;
+        kept[n] = b;
+        n += (b - first) <= (last - first);
+        a += b > last;
+    }
+    *above += a;
+    return n;
+}
 // Sixteen at a time: the window's lanes compressed in a register (a compressing store to memory is
 // microcoded on Zen 4) and stored whole, the count advanced by how many there were.
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt")))
