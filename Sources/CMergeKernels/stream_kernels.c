@@ -109,6 +109,19 @@ __attribute__((target("avx2"))) static void to_bf16_avx2(const float *src, uint1
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void to_bf16_avx512(const float *src, uint16_t *dst, int64_t count) { LINES_TO_BF16_LOOP }
 __attribute__((target("avx2"))) static int64_t histogram_avx2(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t histogram_avx512(const float *row, int64_t count, int64_t *hist, uint32_t lo, uint32_t hi, uint32_t *kept) { LINES_HISTOGRAM_LOOP }
+// The window pass's entries from `i` on, one at a time, after a vector loop's `n` kept and `a` above.
+static inline int64_t window_tail(const float *row, int64_t i, int64_t count, uint32_t first, uint32_t last,
+                                  uint32_t *kept, int64_t n, int64_t a, int64_t *above) {
+    for (; i < count; i++) {
+        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;
+        kept[n] = b;
+        n += (b - first) <= (last - first);
+        a += b > last;
+    }
+    *above += a;
+    return n;
+}
+
 // AVX2 has no compress: lane indices from a table by the 8-bit mask (filled at load time), then a
 // permute, eight at a time; unsigned compares as signed ones with the sign bit flipped.
 static uint32_t window_compress[256][8];
@@ -138,14 +151,7 @@ static int64_t window_avx2(const float *row, int64_t count, uint32_t lo, uint32_
         n += __builtin_popcount(in);
         a += __builtin_popcount(high);
     }
-    for (; i < count; i++) {
-        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;
-        kept[n] = b;
-        n += (b - first) <= (last - first);
-        a += b > last;
-    }
-    *above += a;
-    return n;
+    return window_tail(row, i, count, first, last, kept, n, a, above);
 }
 // Sixteen at a time: the window's lanes compressed in a register (a compressing store to memory is
 // microcoded on Zen 4) and stored whole, the count advanced by how many there were.
@@ -163,14 +169,7 @@ static int64_t window_avx512(const float *row, int64_t count, uint32_t lo, uint3
         n += __builtin_popcount((unsigned)in);
         a += __builtin_popcount((unsigned)up);
     }
-    for (; i < count; i++) {
-        uint32_t b = lines_float_to_bits(row[i]) & 0x7FFFFFFFu;
-        kept[n] = b;
-        n += (b - first) <= (last - first);
-        a += b > last;
-    }
-    *above += a;
-    return n;
+    return window_tail(row, i, count, first, last, kept, n, a, above);
 }
 __attribute__((target("avx2"))) static int64_t trim_avx2(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static int64_t trim_avx512(float *row, int64_t count, uint32_t cut, int64_t room, float w) { LINES_TRIM_LOOP }
