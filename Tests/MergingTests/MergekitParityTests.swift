@@ -115,7 +115,7 @@ struct MergekitParityTests {
     }
 
     @Test("task arithmetic, TIES and DARE streamed in chunks (of 1, 37, 64 values) give the bytes of the whole-tensor code",
-          arguments: ["ties", "ties_unnormalized", "ties_gradient", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "t5_ties", "dare_ties", "dare_linear", "lines", "ties_bf16"])
+          arguments: ["ties", "ties_unnormalized", "ties_gradient", "task_arithmetic", "task_arithmetic_bf16", "task_arithmetic_tied", "t5_ties", "dare_ties", "dare_linear", "lines", "ties_bf16", "task_arithmetic_lines"])
     func streamedEqualsWhole(_ name: String) throws {
         var config: MergekitConfig
         switch name {
@@ -128,6 +128,19 @@ struct MergekitParityTests {
                   - {model: Tests/Fixtures/mergekit/models/a-bf16, parameters: {weight: 0.6, density: 0.5}}
                   - {model: Tests/Fixtures/mergekit/models/b-bf16, parameters: {weight: 0.4, density: 0.3}}
                 """, file: "ties_bf16.yml")
+        case "task_arithmetic_lines":
+            // Normalized, with λ and LiNeS: every step of the one-loop sum (`plainMerge`).
+            config = try MergekitConfig(yaml: """
+                merge_method: task_arithmetic
+                base_model: Tests/Fixtures/mergekit/models/base
+                models:
+                  - {model: Tests/Fixtures/mergekit/models/a, parameters: {weight: 0.7}}
+                  - {model: Tests/Fixtures/mergekit/models/b, parameters: {weight: -0.3}}
+                  - {model: Tests/Fixtures/mergekit/models/c, parameters: {weight: 0.45}}
+                parameters: {lambda: 0.8, normalize: true}
+                dtype: float32
+                lines: {alpha: 0.4, beta: 0.9}
+                """, file: "task_arithmetic_lines.yml")
         case "dare_ties", "dare_linear", "lines":
             let method = name == "lines" ? "ties" : name
             config = try MergekitConfig(yaml: """

@@ -269,34 +269,44 @@ struct _StreamedTaskArithmetic {
         var rooms = cuts.map { $0?.room ?? 0 }
         var merging = (0..<T).map { _TensorRandom(seed: p.seed, stream: $0) }
         var changed = 0
+        // Task arithmetic (no trim, no draws): one loop per tile for the whole sum (`plainMerge`).
+        let plain = !method.consensus && (0..<T).allSatisfy { !zeroAll[$0] && cuts[$0] == nil && !drawn[$0] }
+        var total = weights[0]
+        for t in 1..<T { total += weights[t] }
+        let divisor: Float? = normalize ? (abs(total) < 1e-8 ? 1 : total) : nil
         try sweep { s, c, b, d in
-            for t in 0..<T {
-                let row = d + t * c, w = weights[t]
-                if zeroAll[t] {
-                    for j in 0..<c { row[j] = 0 * w }
-                } else if let cut = cuts[t] {
-                    rooms[t] = Int(lines_trim_weighted(row, Int64(c), cut.bits, Int64(rooms[t]), w))
-                } else if drawn[t] {
-                    merging[t].uniforms(uniform, count: c)
-                    let prob = probabilities[t]
-                    if let scale = scales[t] {
-                        for j in 0..<c { row[j] = ((uniform[j] < prob ? row[j] : 0) * scale) * w }
-                    } else {
-                        for j in 0..<c { row[j] = (uniform[j] < prob ? row[j] : 0) * w }
-                    }
-                } else {
-                    for j in 0..<c { row[j] = row[j] * w }
-                }
-            }
-            out.update(from: b, count: c)
-            if method.consensus {
-                TaskArithmeticFamily.consensusMerge(rows: UnsafePointer(d), models: T, count: c, weights: weights, normalize: normalize,
-                                                    lambda: lambda == 1 ? nil : l, into: out)
+            if plain {
+                Self.plainMerge(d, models: T, count: c, weights: weights, divisor: divisor, lambda: lambda == 1 ? nil : l,
+                                base: b, lines: linesScale, into: out)
             } else {
-                TaskArithmeticFamily.linearMerge(rows: d, models: T, count: c, weights: weights, normalize: normalize,
-                                                 lambda: lambda == 1 ? nil : l, into: out)
+                for t in 0..<T {
+                    let row = d + t * c, w = weights[t]
+                    if zeroAll[t] {
+                        for j in 0..<c { row[j] = 0 * w }
+                    } else if let cut = cuts[t] {
+                        rooms[t] = Int(lines_trim_weighted(row, Int64(c), cut.bits, Int64(rooms[t]), w))
+                    } else if drawn[t] {
+                        merging[t].uniforms(uniform, count: c)
+                        let prob = probabilities[t]
+                        if let scale = scales[t] {
+                            for j in 0..<c { row[j] = ((uniform[j] < prob ? row[j] : 0) * scale) * w }
+                        } else {
+                            for j in 0..<c { row[j] = (uniform[j] < prob ? row[j] : 0) * w }
+                        }
+                    } else {
+                        for j in 0..<c { row[j] = row[j] * w }
+                    }
+                }
+                out.update(from: b, count: c)
+                if method.consensus {
+                    TaskArithmeticFamily.consensusMerge(rows: UnsafePointer(d), models: T, count: c, weights: weights, normalize: normalize,
+                                                        lambda: lambda == 1 ? nil : l, into: out)
+                } else {
+                    TaskArithmeticFamily.linearMerge(rows: d, models: T, count: c, weights: weights, normalize: normalize,
+                                                     lambda: lambda == 1 ? nil : l, into: out)
+                }
+                if let s = linesScale { for j in 0..<c { out[j] = b[j] + s * (out[j] - b[j]) } }
             }
-            if let s = linesScale { for j in 0..<c { out[j] = b[j] + s * (out[j] - b[j]) } }
             changed += _Lane.countDiffering(out, b, count: c)
             let bytes: UnsafeRawBufferPointer
             if dtype == .f32 {
@@ -311,5 +321,35 @@ struct _StreamedTaskArithmetic {
             try write(bytes, s * elementSize)
         }
         return changed
+    }
+
+    /// ``TaskArithmeticFamily/linearMerge(rows:models:count:weights:normalize:lambda:into:)`` on
+    /// unweighted deltas, then LiNeS, in one loop: per entry `Σ_t δ_t·w_t` (in model order), `/
+    /// divisor`, `· λ`, `b + r`, then `b + s·(o − b)` — the same `Float` operations in the same
+    /// order as those passes one after another, eight entries at a time.
+    static func plainMerge(_ rows: UnsafePointer<Float>, models T: Int, count n: Int, weights: [Float], divisor: Float?,
+                           lambda: Float?, base b: UnsafePointer<Float>, lines: Float?, into out: UnsafeMutablePointer<Float>) {
+        var j = 0
+        while j + 8 <= n {
+            var acc = _Lane.load(rows, j) * _F8(repeating: weights[0])
+            for t in 1..<T { acc += _Lane.load(rows + t * n, j) * _F8(repeating: weights[t]) }
+            if let divisor { acc /= _F8(repeating: divisor) }
+            if let lambda { acc *= _F8(repeating: lambda) }
+            let base = _Lane.load(b, j)
+            var o = base + acc
+            if let lines { o = base + _F8(repeating: lines) * (o - base) }
+            _Lane.store(o, out, j)
+            j += 8
+        }
+        while j < n {
+            var acc = rows[j] * weights[0]
+            for t in 1..<T { acc += rows[t * n + j] * weights[t] }
+            if let divisor { acc /= divisor }
+            if let lambda { acc *= lambda }
+            var o = b[j] + acc
+            if let lines { o = b[j] + lines * (o - b[j]) }
+            out[j] = o
+            j += 1
+        }
     }
 }
