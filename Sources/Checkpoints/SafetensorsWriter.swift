@@ -171,6 +171,14 @@ public struct SafetensorsWriter: TensorWriter {
         if bytes.count > 0 { try file.write(bytes, at: r.lowerBound + offset) }
     }
 
+    /// Starts writing back bytes `range` of tensor `name` already written with
+    /// ``writePart(_:bytes:at:)`` (see ``AtomicFile/startWriteback(_:)``), so that a large tensor's
+    /// bytes go to disk while the rest of it is computed.
+    public func startWriteback(_ name: String, bytes range: Range<Int>) {
+        guard let r = ranges[name], range.lowerBound >= 0, range.upperBound <= r.count else { return }
+        file.startWriteback((r.lowerBound + range.lowerBound)..<(r.lowerBound + range.upperBound))
+    }
+
     /// Records that every value of `name` was written with ``writeF32Part(_:atFile:)``, and
     /// starts writing its bytes back to disk (see ``AtomicFile/startWriteback(_:)``).
     public mutating func markWritten(_ name: String) {

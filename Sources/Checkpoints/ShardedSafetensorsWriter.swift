@@ -109,6 +109,12 @@ public struct ShardedSafetensorsWriter: TensorWriter {
         try writer.writePart(name, bytes: bytes, at: offset)
     }
 
+    /// ``SafetensorsWriter/startWriteback(_:bytes:)`` in the tensor's shard.
+    public func startWriteback(_ name: String, bytes range: Range<Int>) {
+        guard let shard = weightMap[name], let writer = shards[shard] else { return }
+        writer.startWriteback(name, bytes: range)
+    }
+
     /// ``SafetensorsWriter/markWritten(_:)`` in the tensor's shard.
     public mutating func markWritten(_ name: String) {
         guard let shard = weightMap[name] else { return }

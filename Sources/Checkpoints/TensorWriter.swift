@@ -13,6 +13,9 @@ public protocol TensorWriter {
     /// Writes part of a tensor: `bytes` in its declared dtype at byte `offset` of its data. Safe
     /// from several threads at once on disjoint ranges; then ``markWritten(_:)``.
     func writePart(_ name: String, bytes: UnsafeRawBufferPointer, at offset: Int) throws
+    /// Starts writing bytes `range` of `name`'s data back to disk without waiting (part of it
+    /// written with ``writePart(_:bytes:at:)``); the final fsync then has less left to do.
+    func startWriteback(_ name: String, bytes range: Range<Int>)
     /// Records that all of `name` was written with ``writePart(_:bytes:at:)``.
     mutating func markWritten(_ name: String)
     /// Checks that every declared tensor was written, then makes the output durable and visible.

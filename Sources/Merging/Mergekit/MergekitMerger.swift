@@ -269,9 +269,16 @@ public enum MergekitMerger {
                     }
                     let scale = schedule.flatMap { s in map.map { Float(s.lambda(forKey: name, in: $0)) } }
                     let dtype = outputDType(config, stored: inputs.reference.info(name)?.dtype ?? .f32)
+                    var kicked = 0
                     let n = try engine.merge(p, base: .init(reader: base, name: inputs.baseTied[name] ?? name), models: models,
                                              lambda: scale, dtype: dtype) { bytes, offset in
                         try writer.writePart(name, bytes: bytes, at: offset)
+                        // Write-back started every 8 MiB rather than once the tensor is done.
+                        let end = offset + bytes.count
+                        if end - kicked >= 8 << 20 {
+                            writer.startWriteback(name, bytes: kicked..<end)
+                            kicked = end
+                        }
                     }
                     lock.lock()
                     changed += n
