@@ -199,20 +199,18 @@ int64_t lines_histogram_window(const float *row, int64_t count, int64_t *hist, u
 
 int64_t lines_window_select_at(int level, const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
 #if defined(__x86_64__)
-    if (level >= 2 && lines_merge_kernels_supported() >= 2) return window_avx512(row, count, lo, hi, kept, above);
-    if (level >= 1 && lines_merge_kernels_supported() >= 1) return window_avx2(row, count, lo, hi, kept, above);
+    const int supported = lines_merge_kernels_supported();
+    if (level > supported) level = supported;
+    if (level == 2) return window_avx512(row, count, lo, hi, kept, above);
+    if (level == 1) return window_avx2(row, count, lo, hi, kept, above);
 #endif
     return window_portable(row, count, lo, hi, kept, above);
 }
 
 int64_t lines_window_select(const float *row, int64_t count, uint32_t lo, uint32_t hi, uint32_t *kept, int64_t *above) {
-#if defined(__x86_64__)
     static int level = -1;
     if (level < 0) level = lines_merge_kernels_level();
-    if (level == 2) return window_avx512(row, count, lo, hi, kept, above);
-    if (level == 1) return window_avx2(row, count, lo, hi, kept, above);
-#endif
-    return window_portable(row, count, lo, hi, kept, above);
+    return lines_window_select_at(level, row, count, lo, hi, kept, above);
 }
 
 int64_t lines_trim_weighted(float *row, int64_t count, uint32_t cut, int64_t room, float w) {

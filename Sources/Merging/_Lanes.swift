@@ -72,25 +72,18 @@ enum _Lane {
         return (w.0 | w.1 | w.2 | w.3) != 0
     }
 
-    /// Σ_j |p[j]| in `Double`, in eight lanes (entry j in lane j mod 8, each lane in order, then
-    /// ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))): the same sum whatever the caller, to
-    /// within double rounding of the in-order one.
+    /// Σ_j |p[j]| in `Double`, in eight lanes (entry j in lane j mod 8, each lane in order, added
+    /// as ``_LaneL1/total(_:)`` adds them): the same sum whatever the caller, to within double
+    /// rounding of the in-order one.
     static func l1(_ values: UnsafeBufferPointer<Float>) -> Double {
         guard let p = values.baseAddress else { return 0 }
-        let count = values.count
-        var l0 = 0.0, l1 = 0.0, l2 = 0.0, l3 = 0.0, l4 = 0.0, l5 = 0.0, l6 = 0.0, l7 = 0.0
-        @inline(__always) func x(_ i: Int) -> Double { Double(abs(p[i])) }
-        var j = 0
-        while j + 8 <= count {
-            l0 += x(j); l1 += x(j + 1); l2 += x(j + 2); l3 += x(j + 3)
-            l4 += x(j + 4); l5 += x(j + 5); l6 += x(j + 6); l7 += x(j + 7)
+        var lanes = SIMD8<Double>(), j = 0
+        while j + 8 <= values.count {
+            lanes += SIMD8<Double>(magnitude(load(p, j)))
             j += 8
         }
-        var tail = [0.0, 0, 0, 0, 0, 0, 0, 0]
-        while j < count { tail[j & 7] += x(j); j += 1 }
-        l0 += tail[0]; l1 += tail[1]; l2 += tail[2]; l3 += tail[3]
-        l4 += tail[4]; l5 += tail[5]; l6 += tail[6]; l7 += tail[7]
-        return ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+        while j < values.count { lanes[j & 7] += Double(abs(p[j])); j += 1 }
+        return _LaneL1.total(lanes)
     }
 
     /// How many j < `count` have `a[j] != b[j]` (IEEE, as ``differ(_:_:count:)``), 8 lanes at a time.

@@ -99,14 +99,19 @@ public struct TaskArithmeticFamily: TensorMergeMethod {
         return out
     }
 
+    /// What `normalize` divides by: Σ_t w_t in model order, 1 where its magnitude is below 1e-8.
+    static func normalizingDivisor(_ weights: [Float]) -> Float {
+        var total: Float = weights[0]
+        for t in 1..<weights.count { total += weights[t] }
+        return abs(total) < 1e-8 ? 1 : total
+    }
+
     /// Task arithmetic's merge into `out` (which holds the base): per entry `m = δ₀ + δ₁ + …` (in
     /// model order), `/ Σ wₜ` with `normalize` (below 1e-8: 1), `· λ`, added. `rows` is overwritten
     /// (the sum is taken a model at a time, so that it vectorizes).
     static func linearMerge(rows: UnsafeMutablePointer<Float>, models T: Int, count n: Int, weights: [Float], normalize: Bool,
                             lambda: Float?, into out: UnsafeMutablePointer<Float>) {
-        var total: Float = weights[0]
-        for t in 1..<T { total += weights[t] }
-        let divisor = abs(total) < 1e-8 ? 1 : total
+        let divisor = normalizingDivisor(weights)
         for t in 1..<T {
             let row = rows + t * n
             for j in 0..<n { rows[j] += row[j] }

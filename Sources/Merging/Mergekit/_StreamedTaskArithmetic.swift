@@ -271,9 +271,7 @@ struct _StreamedTaskArithmetic {
         var changed = 0
         // Task arithmetic (no trim, no draws): one loop per tile for the whole sum (`plainMerge`).
         let plain = !method.consensus && (0..<T).allSatisfy { !zeroAll[$0] && cuts[$0] == nil && !drawn[$0] }
-        var total = weights[0]
-        for t in 1..<T { total += weights[t] }
-        let divisor: Float? = normalize ? (abs(total) < 1e-8 ? 1 : total) : nil
+        let divisor: Float? = normalize ? TaskArithmeticFamily.normalizingDivisor(weights) : nil
         try sweep { s, c, b, d in
             if plain {
                 Self.plainMerge(d, models: T, count: c, weights: weights, divisor: divisor, lambda: lambda == 1 ? nil : l,
