@@ -10,6 +10,8 @@
 #   Benchmarks/svd_bench.sh                  # N=8, models in ${LINES_BENCH_DIR:-/tmp/lines-bench}
 #   METHODS="tsv iso_c" SKIP_REFERENCE=1 Benchmarks/svd_bench.sh
 #   REPEAT=2 METHODS="tsv iso_c" Benchmarks/svd_bench.sh   # the fastest of two runs per command
+#   EXACT=1 Benchmarks/svd_bench.sh          # also the authors' code on float64 task vectors (untimed, ~6 GB):
+#                                            # how far Lines' and the authors' float32 outputs are from it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-8}
@@ -52,21 +54,32 @@ for m in $METHODS; do
   if [ -z "${SKIP_REFERENCE:-}" ]; then
     best "authors_$m" env THREADS="$(nproc)" python3 Benchmarks/svd_bench_reference.py "$m" --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/authors_$m.safetensors"
   fi
+  if [ -n "${EXACT:-}" ]; then
+    THREADS="$(nproc)" python3 Benchmarks/svd_bench_reference.py "$m" --float64 --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/exact_$m.safetensors"
+  fi
 done
 warm; measure lines_sum "$LINES" merge --method sum --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_sum.safetensors"
 measure lines_dare "$LINES" merge --method dare --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_dare.safetensors"
 measure lines_breadcrumbs "$LINES" merge --method breadcrumbs --pretrained "$PT" --finetuned "${FT[@]}" -o "$OUT/lines_breadcrumbs.safetensors"
-echo "== ratios (authors / lines: time, and lines' share of the authors' peak RSS)"
-for m in $METHODS; do
-  echo "$m: $(ratio "authors_$m" "lines_$m")x faster, $(mratio "authors_$m" "lines_$m") of the memory; +LiNeS: $(ratio "authors_$m" "lines_${m}_lines")x"
-  [ -f "$OUT/authors_$m.safetensors" ] && python3 - "$OUT/lines_$m.safetensors" "$OUT/authors_$m.safetensors" "$PT" <<'PY' || true
+# `difference A B`: the largest |A − B| over each tensor's largest |τ_B| (B − θ0), worst tensor.
+difference() {
+  python3 - "$1" "$2" "$PT" <<'PY' || true
 import sys, torch
 from safetensors.torch import load_file
 a, b = load_file(sys.argv[1]), load_file(sys.argv[2])
 sys.path.insert(0, "Scripts")
 from reference_merge import load
 t0 = load(sys.argv[3])
-worst = max(((a[k] - b[k]).abs().max() / max((b[k] - t0[k]).abs().max(), 1e-12)).item() for k in b if (b[k] - t0[k]).abs().max() > 0)
-print(f"  max |lines - authors| / max |authors' tau_MTL| over tensors: {worst:.3g}")
+worst = max(((a[k].double() - b[k].double()).abs().max() / max((b[k].double() - t0[k].double()).abs().max(), 1e-12)).item()
+          for k in b if (b[k].double() - t0[k].double()).abs().max() > 0)
+print(f"{worst:.3g}")
 PY
+}
+echo "== ratios (authors / lines: time, and lines' share of the authors' peak RSS)"
+for m in $METHODS; do
+  echo "$m: $(ratio "authors_$m" "lines_$m")x faster, $(mratio "authors_$m" "lines_$m") of the memory; +LiNeS: $(ratio "authors_$m" "lines_${m}_lines")x"
+  [ -f "$OUT/authors_$m.safetensors" ] && echo "  max |lines - authors| / max |authors' tau_MTL| over tensors: $(difference "$OUT/lines_$m.safetensors" "$OUT/authors_$m.safetensors")"
+  if [ -f "$OUT/exact_$m.safetensors" ]; then
+    echo "  against the float64 run: lines $(difference "$OUT/lines_$m.safetensors" "$OUT/exact_$m.safetensors"), authors' float32 $( [ -f "$OUT/authors_$m.safetensors" ] && difference "$OUT/authors_$m.safetensors" "$OUT/exact_$m.safetensors" || echo n/a)"
+  fi
 done

@@ -95,8 +95,8 @@ extension _Engine {
         func bytes(_ key: Int) -> Int { rows * inputs.tensors[key].count * MemoryLayout<Float>.size }
         let finished = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
-        BLASThreads.setThreads(1)
-        defer { BLASThreads.useAllThreads() }
+        BLASThreads.beginSingleThreaded()
+        defer { BLASThreads.endSingleThreaded() }
         // Tens of MB per tensor and task: reuse freed pages instead of faulting in fresh ones.
         _Allocator.keepLargeAllocations()
         func done(_ p: _Pending) -> Bool { lock.lock(); defer { lock.unlock() }; return p.merged != nil || p.error != nil }

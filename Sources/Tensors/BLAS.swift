@@ -29,6 +29,12 @@ public enum BLAS {
         cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(lda), 0, c, Int32(ldc))
     }
 
+    /// ``dsyrk(transpose:n:k:a:lda:c:ldc:)`` in `Float`: the upper triangle of A·Aᵀ (`transpose`: Aᵀ·A).
+    public static func ssyrk(transpose: Bool = false, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                             c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans, Int32(n), Int32(k), 1, a, Int32(lda), 0, c, Int32(ldc))
+    }
+
     /// ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` in `Double`.
     public static func dgemm(
         transposeA: Bool = false, transposeB: Bool = false,

@@ -62,3 +62,15 @@ struct MatrixAlgebraTests {
         }
     }
 }
+
+extension _Matrix {
+    /// The nearest matrix with orthonormal columns (rows, for a wide matrix) in the Frobenius norm,
+    /// P·Qᵀ of the SVD P·Σ·Qᵀ — `u @ vh` of `torch.linalg.svd(x, full_matrices=False)` — all in
+    /// `Double`, as A·(AᵀA)^(−1/2) (or (AAᵀ)^(−1/2)·A) from ``inverseSquareRootOfGram(ofRows:method:key:)``:
+    /// the reference for the merges' Procrustes and Iso-C products.
+    func polar(method: String, key: String) throws(MergeError) -> (q: _Matrix, s: [Double]) {
+        let tall = rows >= columns
+        let (w, s) = try inverseSquareRootOfGram(ofRows: !tall, method: method, key: key)
+        return (tall ? times(w) : w.times(self), s)
+    }
+}

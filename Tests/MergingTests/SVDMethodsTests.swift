@@ -92,6 +92,23 @@ struct SVDMethodsTests {
         #expect(left == ["out.safetensors"])
     }
 
+    @Test("the same bytes while other work asks OpenBLAS for all its threads (its dsytrd rounds by thread count)",
+          arguments: [MergeMethod.tsv, .isoC])
+    func sameBytesBesideOtherWork(method: MergeMethod) throws {
+        let inputs = try fixtureInputs()
+        let alone = try Data(contentsOf: try merged(method, fraction: nil, inputs: inputs).url)
+        let stop = Locked(false)
+        let toggler = Thread {
+            while !stop.withLock({ $0 }) { BLASThreads.useAllThreads() }
+        }
+        toggler.start()
+        defer { stop.withLock { $0 = true } }
+        for _ in 0..<3 {
+            let beside = try Data(contentsOf: try merged(method, fraction: nil, inputs: inputs).url)
+            #expect(beside == alone)
+        }
+    }
+
     @Test("a temporary τ_MTL left by a killed run (a dead process's) is removed by the next one")
     func staleTemporary() throws {
         let inputs = try fixtureInputs()

@@ -82,8 +82,8 @@ public enum MergekitMerger {
                              progress: ((Int, Int) -> Void)? = nil) throws -> MergeReport {
         _Allocator.keepLargeAllocations()
         // Tensors are merged one per core: BLAS (the SVD methods) single-threaded inside each.
-        BLASThreads.setThreads(1)
-        defer { BLASThreads.useAllThreads() }
+        BLASThreads.beginSingleThreaded()
+        defer { BLASThreads.endSingleThreaded() }
         let inputs = try open(config, file: file, options: options)
         try OutputSafety.check(output: output, inputs: ([inputs.base].compactMap { $0 } + inputs.models).map(\.url))
         let names = inputs.names

@@ -2,8 +2,10 @@
 /// AntoAndGar/task_singular_vectors (`src/utils/TSVM_utils.py`).
 ///
 /// Per matrix (``TaskVectorMatrices/isMatrix(name:shape:)``): the thin SVD τ_t = U_t S_t V_tᵀ of
-/// each task, its first k = int(r · (1/T)) components placed in task t's block of slots
-/// (columns t·k… of U, entries of S, rows of Vᵀ; the slots past T·k stay zero), both bases
+/// each task (its products by τ_t in float32, the eigensolver in `Double`:
+/// ``_Matrix/topSingular(float:rows:columns:k:method:key:)``), its first k = int(r · (1/T))
+/// components placed in task t's block of slots (columns t·k… of U, entries of S, rows of Vᵀ;
+/// the slots past T·k stay zero), both bases
 /// orthogonalized by Procrustes, and τ_MTL = U⊥ · diag(S) · Vᵀ⊥. Other tensors: the running
 /// mean over tasks.
 struct TSVMerge: TaskVectorTensorMerge {
@@ -15,8 +17,8 @@ struct TSVMerge: TaskVectorTensorMerge {
         var sumS = [Double](repeating: 0, count: r)
         if k > 0 {
             for t in 0..<T {
-                let tau = _Matrix(rows: m, columns: n, floats: UnsafeBufferPointer(rebasing: taus[(t * m * n)..<((t + 1) * m * n)]))
-                let f = try tau.topSingular(k, method: "tsv", key: name)
+                let tau = UnsafeBufferPointer(rebasing: taus[(t * m * n)..<((t + 1) * m * n)])
+                let f = try _Matrix.topSingular(float: tau, rows: m, columns: n, k: k, method: "tsv", key: name)
                 sumU.place(columns: f.u, at: t * k)
                 sumV.place(rows: f.vt, at: t * k)
                 for j in 0..<k { sumS[t * k + j] = f.s[j] }

@@ -1,9 +1,11 @@
 import Tensors
 
 /// A row-major dense `Double` matrix and the few operations the SVD merges need, on BLAS and
-/// LAPACK. The merges run in `Double` and round once at the end: singular vectors beside a nearly
-/// repeated singular value are as sensitive as ε·σ₁/gap, and `Float` would miss the authors'
-/// float32 results by more than their own error.
+/// LAPACK. The eigensolvers and what is ill-conditioned run in `Double` and round once at the end:
+/// the Procrustes steps and Iso-C's Gram matrix, whose inverse square root divides by small
+/// singular values, and Iso-CTS throughout. TSV-M's per-task Gram matrices and products and the
+/// well-conditioned part of Iso-C's product run in `Float`, where float32 keeps the results as
+/// close to the exact ones as the authors' own (all-float32) code (`_Float32Products.swift`).
 struct _Matrix {
     var rows: Int
     var columns: Int
@@ -167,17 +169,6 @@ struct _Matrix {
         values.withUnsafeMutableBufferPointer { v in
             for i in 0..<n { for j in (i + 1)..<n { v[j * n + i] = v[i * n + j] } }
         }
-    }
-
-    /// The nearest matrix with orthonormal columns (rows, for a wide matrix) in the Frobenius norm,
-    /// P·Qᵀ of the SVD P·Σ·Qᵀ — the orthogonal Procrustes step of TSV-M and Iso-CTS, `u @ vh` of
-    /// `torch.linalg.svd(x, full_matrices=False)` — as A·(AᵀA)^(−1/2) (or (AAᵀ)^(−1/2)·A), with
-    /// every singular value (``inverseSquareRootOfGram(ofRows:method:key:)``, which says which
-    /// directions are left out).
-    func polar(method: String, key: String) throws(MergeError) -> (q: _Matrix, s: [Double]) {
-        let tall = rows >= columns
-        let (w, s) = try inverseSquareRootOfGram(ofRows: !tall, method: method, key: key)
-        return (tall ? times(w) : w.times(self), s)
     }
 
     /// polar(u) · diag(scale) · polar(v) for u (m×r, m ≥ r) and v (r×n, n ≥ r) — TSV-M's and
