@@ -6,10 +6,10 @@ import CBLAS
 /// from inside ``Parallel`` workers (where its threads would oversubscribe the cores).
 ///
 /// OpenBLAS's thread count is one setting for the whole process, and some of its routines
-/// (`dsytrd`'s `dsymv`, and so `dsyevd`) round differently with another count. Single-threaded sections are
-/// therefore counted across threads: the count goes back to all threads only when the last open
-/// section closes, so that a merge running beside another piece of work (a second merge, an
-/// encoder) keeps one thread throughout and gives the same bytes every time.
+/// (`dsytrd`'s `dsymv`, and so `dsyevd`) round differently with another count. Single-threaded
+/// sections are therefore counted across threads: the count goes back to all threads only when
+/// the last open section closes, so that a merge running beside another piece of work (a second
+/// merge, an encoder) keeps one thread throughout and gives the same bytes every time.
 public enum BLASThreads {
     /// The single-threaded sections open now, in any thread.
     private static let openSections = Locked(0)
