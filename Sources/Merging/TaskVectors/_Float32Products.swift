@@ -77,25 +77,16 @@ extension _Matrix {
         let tall = rows >= columns
         let eigen = try matrix.gramUpper.symmetricEigen(method: method, key: key)
         let n = eigen.n
-        let s = eigen.values.map { max($0, 0).squareRoot() }
+        let (s, kept) = keptSingularValues(eigen)
         let c = scale(s)
-        let cutoff = (s.first ?? 0) * 1e-7
-        let kept = s.firstIndex { $0 <= cutoff } ?? n
         let strong = min(kept, s.firstIndex { $0 < (s.first ?? 0) / float32ConditionLimit } ?? n)
         // Float32 for the strong directions and Double for the weak ones: 2mn²/2 + 4mn·weak against
         // 2mn² in Double alone.
         let split = 4 * (kept - strong) < n
         let float32 = split ? strong : 0
-        // W = Σ_j e_j·e_jᵀ·c/σ_j over the directions of one product = FᵀF, F's rows e_j·√(c/σ_j).
+        // W = Σ_j e_j·e_jᵀ·c/σ_j over the directions of one product.
         func weighted(_ directions: Range<Int>) -> _Matrix {
-            var f = _Matrix(rows: directions.count, columns: n, values: Array(eigen.vectors[(directions.lowerBound * n)..<(directions.upperBound * n)]))
-            for (row, j) in directions.enumerated() {
-                let w = (c / s[j]).squareRoot()
-                for i in 0..<n { f.values[row * n + i] *= w }
-            }
-            var w = f.gramUpperTransposed
-            w.mirrorUpperTriangle()
-            return w
+            weightedOuterSum(eigen.vectors, n: n, directions: directions) { (c / s[$0]).squareRoot() }
         }
         guard split else {
             let w = weighted(0..<kept)

@@ -148,19 +148,31 @@ struct _Matrix {
     func inverseSquareRootOfGram(ofRows: Bool, method: String, key: String) throws(MergeError) -> (w: _Matrix, s: [Double]) {
         let gram = ofRows ? gramUpperOfRows : gramUpperTransposed
         let eigen = try gram.symmetricEigen(method: method, key: key)
-        let n = eigen.n
+        let (s, kept) = Self.keptSingularValues(eigen)
+        let w = Self.weightedOuterSum(eigen.vectors, n: eigen.n, directions: 0..<kept) { 1 / s[$0].squareRoot() }
+        return (w, s)
+    }
+
+    /// σ = √λ (descending) of a Gram matrix's eigenvalues, and how many of them exceed 1e-7·σ₁:
+    /// the directions the merges keep (``inverseSquareRootOfGram(ofRows:method:key:)`` says why).
+    static func keptSingularValues(_ eigen: SymmetricEigen) -> (s: [Double], kept: Int) {
         let s = eigen.values.map { max($0, 0).squareRoot() }
         let cutoff = (s.first ?? 0) * 1e-7
-        let kept = s.firstIndex { $0 <= cutoff } ?? n
-        // F = diag(σ^(−1/2))·E_k, so W = FᵀF: a symmetric rank-k update, half the products of FᵀF by dgemm.
-        var f = _Matrix(rows: kept, columns: n, values: Array(eigen.vectors[0..<(kept * n)]))
-        for j in 0..<kept {
-            let scale = 1 / s[j].squareRoot()
-            for c in 0..<n { f.values[j * n + c] *= scale }
+        return (s, s.firstIndex { $0 <= cutoff } ?? s.count)
+    }
+
+    /// Σ_j e_j·e_jᵀ·rowScale(j)² over `directions` (n × n, both triangles filled) for the
+    /// eigenvectors `vectors` (row j = e_j, n values each), as FᵀF with F's rows e_j·rowScale(j):
+    /// a symmetric rank-k update (`dsyrk`), half the products of FᵀF by `dgemm`.
+    static func weightedOuterSum(_ vectors: [Double], n: Int, directions: Range<Int>, rowScale: (Int) -> Double) -> _Matrix {
+        var f = _Matrix(rows: directions.count, columns: n, values: Array(vectors[(directions.lowerBound * n)..<(directions.upperBound * n)]))
+        for (row, j) in directions.enumerated() {
+            let scale = rowScale(j)
+            for c in 0..<n { f.values[row * n + c] *= scale }
         }
         var w = f.gramUpperTransposed
         w.mirrorUpperTriangle()
-        return (w, s)
+        return w
     }
 
     /// Copies the upper triangle onto the lower one (a square matrix).
