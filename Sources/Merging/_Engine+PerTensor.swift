@@ -67,9 +67,10 @@ extension _Engine {
         /// Whether any τ_t was non-zero, so that τ_MTL was computed (else it is zero).
         var gathered = false
         var error: Error?
+        /// `base` is filled chunk by chunk (the chunks cover the tensor).
         init(key: Int, count: Int) {
             self.key = key
-            base = [Float](repeating: 0, count: count)
+            base = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         }
     }
 
@@ -121,18 +122,25 @@ extension _Engine {
             let (lambda, outer) = scale(info.name)
             var norm = 0.0
             var nonZero = 0
+            guard p.gathered else {
+                // τ = 0 throughout (the frozen text tower): every x is this one, and ‖0‖₁ adds nothing.
+                // Written over θ0 in place (θ0 + 0 still turns a −0 into +0).
+                var x = Float(0) * lambda
+                if let outer { x *= outer }
+                if x != 0 { nonZero += n }
+                var values = p.base
+                p.base = []
+                values.withUnsafeMutableBufferPointer { v in
+                    if taskVectorOnly { v.update(repeating: x) } else { for j in 0..<n { v[j] += x } }
+                }
+                stats.nonZero += nonZero
+                try values.withUnsafeBufferPointer { v in try file.finishTensor(tensors?[p.key] ?? info, key: p.key, values: v) }
+                return
+            }
             var values = p.merged ?? []
             p.merged = nil
             p.base.withUnsafeBufferPointer { base in
                 values.withUnsafeMutableBufferPointer { v in
-                    guard p.gathered else {
-                        // τ = 0 throughout (the frozen text tower): every x is this one, and ‖0‖₁ adds nothing.
-                        var x = Float(0) * lambda
-                        if let outer { x *= outer }
-                        if x != 0 { nonZero += n }
-                        if taskVectorOnly { v.update(repeating: x) } else { for j in 0..<n { v[j] = base[j] + x } }
-                        return
-                    }
                     norm = _Lane.l1(UnsafeBufferPointer(v))
                     for j in 0..<n {
                         var x = v[j] * lambda
@@ -242,9 +250,8 @@ extension _Engine {
                 p.gathered = p.taus != nil
                 if p.taus == nil {
                     // τ = 0 merges to 0 (every per-tensor method gives it): nothing to compute; `write`
-                    // fills every value.
-                    let n = self.inputs.tensors[ki].count
-                    p.merged = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
+                    // writes θ0 + 0 over θ0.
+                    p.merged = []
                 } else {
                     submit(p)
                 }

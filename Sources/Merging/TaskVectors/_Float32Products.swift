@@ -64,7 +64,7 @@ extension _Matrix {
     /// c · polar(A) for the row-major `Float` matrix `a` — A·(AᵀA)^(−1/2), or (AAᵀ)^(−1/2)·A for a
     /// wide one, Iso-C's U·Vᵀ — with c = `scale(σ)` of the singular values (descending), rounded to
     /// `Float`. The Gram matrix and its eigendecomposition in `Double`; the product with A split by
-    /// direction: those with σ ≥ σ₁ / ``float32ConditionLimit`` by `sgemm` (twice `dgemm`'s speed,
+    /// direction: those with σ ≥ σ₁ / ``float32ConditionLimit`` by `sgemm`, their factor by `ssyrk` (twice `dgemm`'s speed,
     /// within about 2e-6 of the result's largest entry: the authors' float32 SVD is within 6e-6 on
     /// the benchmark), the weaker ones by `dgemm` through their vectors, where float32 would lose
     /// every digit (1/σ large). When the weak directions are a quarter of the side or more (a fast
@@ -84,15 +84,14 @@ extension _Matrix {
         // 2mn² in Double alone.
         let split = 4 * (kept - strong) < n
         let float32 = split ? strong : 0
-        // W = Σ_j e_j·e_jᵀ·c/σ_j over the directions of one product.
-        func weighted(_ directions: Range<Int>) -> _Matrix {
-            weightedOuterSum(eigen.vectors, n: n, directions: directions) { (c / s[$0]).squareRoot() }
-        }
+        // W = Σ_j e_j·e_jᵀ·c/σ_j over the directions of one product: in Double for the Double
+        // product, in Float (ssyrk) for the float32 one.
+        let rowScale = { (j: Int) in (c / s[j]).squareRoot() }
         guard split else {
-            let w = weighted(0..<kept)
+            let w = weightedOuterSum(eigen.vectors, n: n, directions: 0..<kept, rowScale: rowScale)
             return (tall ? matrix.times(w) : w.times(matrix)).floats
         }
-        let factor = weighted(0..<float32).floats
+        let factor = strongFactor(eigen.vectors, n: n, directions: float32, rowScale: rowScale)
         let count = rows * columns
         var out = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         if let base = a.baseAddress, count > 0 {
@@ -122,5 +121,25 @@ extension _Matrix {
         }
         for j in 0..<count { out[j] = Float(Double(out[j]) + correction.values[j]) }
         return out
+    }
+
+    /// Σ_j e_j·e_jᵀ·rowScale(j)² over the first `directions` eigenvectors (n × n, both triangles),
+    /// in `Float`, as FᵀF by `ssyrk` — ``weightedOuterSum(_:n:directions:rowScale:)`` for a factor
+    /// that multiplies in float32 anyway: its rounding adds about as much as the `sgemm` after it.
+    private static func strongFactor(_ vectors: [Double], n: Int, directions: Int, rowScale: (Int) -> Double) -> [Float] {
+        var f = [Float](repeating: 0, count: directions * n)
+        for j in 0..<directions {
+            let scale = rowScale(j)
+            for c in 0..<n { f[j * n + c] = Float(vectors[j * n + c] * scale) }
+        }
+        var w = [Float](repeating: 0, count: n * n)
+        f.withUnsafeBufferPointer { fp in
+            w.withUnsafeMutableBufferPointer { wp in
+                guard let a = fp.baseAddress, let c = wp.baseAddress, directions > 0 else { return }
+                BLAS.ssyrk(transpose: true, n: n, k: directions, a: a, lda: n, c: c, ldc: n)
+                for i in 0..<n { for j in (i + 1)..<n { c[j * n + i] = c[i * n + j] } }
+            }
+        }
+        return w
     }
 }
