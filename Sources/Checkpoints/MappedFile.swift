@@ -36,6 +36,12 @@ public final class MappedFile: @unchecked Sendable {
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else { throw CheckpointError.io(path: url.path, reason: "mmap failed: \(String(cString: strerror(errno)))") }
         base = UnsafeRawPointer(p)
+        #if os(Linux)
+        // Pages only, no 2 MB mappings: where the page cache holds the file in 2 MB folios the
+        // kernel would map them whole (a PMD each), and ``release(_:)`` of a read range rarely
+        // covers one, so they stayed resident (a merge's peak RSS 0.3 -> 0.5 GB, measured).
+        _ = madvise(p, count, 15 /* MADV_NOHUGEPAGE */)
+        #endif
         guardSlot = lines_map_guard_register(p, count)
         if guardSlot >= 0 { Self.guarded.withLock { $0[guardSlot] = url.path } }
     }
@@ -163,7 +169,8 @@ public final class MappedFile: @unchecked Sendable {
         guard let base, !range.isEmpty else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = ((range.lowerBound + page - 1) / page) * page
-        let end = (range.upperBound / page) * page
+        // Whole pages inside `range`, and the file's last page when `range` reaches the end.
+        let end = range.upperBound == count ? ((count + page - 1) / page) * page : (range.upperBound / page) * page
         if end > start { _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED) }
         #endif
     }

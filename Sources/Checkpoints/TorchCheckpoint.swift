@@ -64,6 +64,10 @@ public final class TorchCheckpoint: CheckpointReader, @unchecked Sendable {
         tensors = infos
         views = entries.map(\.view)
         self.index = index
+        // Checking the views read a local header before every storage: unmap those pages, which
+        // the kernel maps a large folio at a time where the page cache holds the file in 2 MB
+        // folios (then 0.7 GB of 8 ViT-B/32 checkpoints stayed resident until each tensor was read).
+        file.release(0..<file.count)
     }
 
     /// Opens `url`.

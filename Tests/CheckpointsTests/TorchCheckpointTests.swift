@@ -144,3 +144,43 @@ struct TorchCheckpointTests {
         #expect(throws: CheckpointError.tensorNotFound(path: ckpt.url.path, tensor: "nope")) { try ckpt.read("nope") }
     }
 }
+
+@Suite("TorchCheckpoint's mapping after opening")
+struct TorchCheckpointResidencyTests {
+    /// Resident kB of the mapping that starts at `address`, from /proc/self/smaps.
+    static func residentKB(mappingAt address: UnsafeRawPointer) throws -> Int? {
+        // Read to the end (a /proc file reports size 0).
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return nil }
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        let start = String(UInt(bitPattern: address), radix: 16)
+        var inside = false
+        for line in smaps.split(separator: "\n") {
+            // A mapping's first line: "start-end perms offset dev inode [path]"; then "Field: value kB" lines.
+            if let dash = line.firstIndex(of: "-"), line.split(separator: " ").count >= 5 {
+                inside = line[..<dash] == start
+                continue
+            }
+            if inside, line.hasPrefix("Rss:") {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+            }
+        }
+        return nil
+    }
+
+    #if os(Linux)
+    @Test("the pages read while checking the storages (their local headers) are unmapped: nothing of the file stays resident")
+    func nothingResidentAfterOpen() throws {
+        let checkpoint = try TorchCheckpoint(url: torchFixture("clip_module.pt"))
+        let file = checkpoint.archive.zip.file
+        guard let base = file.allBytes.baseAddress else { Issue.record("empty fixture"); return }
+        let resident = try #require(try Self.residentKB(mappingAt: base), "no mapping of clip_module.pt in /proc/self/smaps")
+        #expect(resident == 0, "\(resident) kB of \(file.count / 1024) kB resident")
+        // Reading a tensor maps its pages again (the check above sees this mapping).
+        try withExtendedLifetime(checkpoint) {
+            _ = try checkpoint.read(checkpoint.tensors[checkpoint.tensors.count / 2].name)
+            #expect(try Self.residentKB(mappingAt: base) ?? 0 > 0)
+        }
+    }
+    #endif
+}
