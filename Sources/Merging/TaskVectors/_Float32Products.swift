@@ -64,13 +64,13 @@ extension _Matrix {
     /// c · polar(A) for the row-major `Float` matrix `a` — A·(AᵀA)^(−1/2), or (AAᵀ)^(−1/2)·A for a
     /// wide one, Iso-C's U·Vᵀ — with c = `scale(σ)` of the singular values (descending), rounded to
     /// `Float`. The Gram matrix and its eigendecomposition in `Double`; the product with A split by
-    /// direction: those with σ ≥ σ₁ / ``float32ConditionLimit`` by `sgemm`, their factor by `ssyrk` (twice `dgemm`'s speed,
-    /// within about 2e-6 of the result's largest entry: the authors' float32 SVD is within 6e-6 on
-    /// the benchmark), the weaker ones by `dgemm` through their vectors, where float32 would lose
-    /// every digit (1/σ large). When the weak directions are a quarter of the side or more (a fast
-    /// decaying spectrum), their two thin products cost more than the float32 half saves, and the
-    /// whole product runs in `Double`. Directions with σ ≤ 1e-7·σ₁ are left out, as in
-    /// ``inverseSquareRootOfGram(ofRows:method:key:)``.
+    /// direction: those with σ ≥ σ₁ / ``float32ConditionLimit`` by `sgemm`, with their factor formed
+    /// by `ssyrk` (twice the speed of `dgemm` and `dsyrk`, within about 2e-6 of the result's largest
+    /// entry: the authors' float32 SVD is within 6e-6 on the benchmark), the weaker ones by `dgemm`
+    /// through their vectors, where float32 would lose every digit (1/σ large). When the weak
+    /// directions are a quarter of the side or more (a fast decaying spectrum), their two thin
+    /// products cost more than the float32 half saves, and the whole product runs in `Double`.
+    /// Directions with σ ≤ 1e-7·σ₁ are left out, as in ``inverseSquareRootOfGram(ofRows:method:key:)``.
     static func scaledPolar(_ a: UnsafeBufferPointer<Float>, rows: Int, columns: Int, scale: ([Double]) -> Double,
                             method: String, key: String) throws(MergeError) -> [Float] {
         let matrix = _Matrix(rows: rows, columns: columns, floats: a)
